@@ -1,0 +1,39 @@
+# The two commands of a newcomer: `make up` (bring the system up and do its main job) and
+# `make test` (everything CI runs). Heavy builds are cached outside the repository in
+# $(WABA_CACHE) (default ~/.cache/waba-operator), keyed by version.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export WABA_CACHE ?= $(HOME)/.cache/waba-operator
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+node_modules: package-lock.json
+	npm ci
+	@touch node_modules
+
+.PHONY: install
+install: node_modules ## install the locked npm dependencies
+
+.PHONY: build
+build: node_modules ## compile TypeScript to dist/
+	npx tsc -p tsconfig.build.json
+
+.PHONY: lint
+lint: node_modules ## typecheck and lint
+	npx tsc -p tsconfig.json --noEmit
+	npx eslint .
+
+.PHONY: tools
+tools: ## build the local control plane's binaries (cached; a warm cache builds nothing)
+	e2e/cluster/build-tools.sh
+
+.PHONY: test
+test: node_modules tools lint ## lint, unit tests and every integration suite (starts what it needs)
+	$(JEST)
+
+.PHONY: test-unit
+test-unit: node_modules ## unit tests only (no PostgreSQL, no control plane)
+	$(JEST) --selectProjects unit
