@@ -39,8 +39,8 @@ export const env = {
   WABA_PHONE_NUMBER: { roles: instanceRoles, secret: false, description: "The instance's phone number, E.164.", schema: e164 },
   WABA_PHONE_NUMBER_ID: { roles: ["webapp", "webhook"], secret: false, description: "Cloud API phone-number-id accepted in /v{N}/{phone-number-id}/… paths and sent in Cloud-format webhooks.", schema: z.string().regex(/^\d{1,32}$/) },
   WABA_ACCOUNT_ID: { roles: ["webhook"], secret: false, description: "WhatsApp Business Account id sent as entry[].id in Cloud-format webhooks.", schema: z.string().regex(/^\d{1,32}$/) },
-  WABA_LOG_LEVEL: { roles: [...roles], secret: false, description: "pino log level.", schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") },
-  WABA_PORT: { roles: [...roles], secret: false, description: "TCP port of the role's HTTP server (API, health and metrics).", schema: port.default(8080) },
+  WABA_LOG_LEVEL: { roles: [...roles], secret: false, description: "pino log level.", schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") },
+  WABA_PORT: { roles: [...roles], secret: false, description: "TCP port of the role's HTTP server (API, health and metrics); 0 picks a free one (tests).", schema: z.coerce.number().int().min(0).max(65535).default(8080) },
 
   WABA_DATABASE_HOST: { roles: instanceRoles, secret: false, description: "PostgreSQL host.", schema: z.string().min(1) },
   WABA_DATABASE_PORT: { roles: instanceRoles, secret: false, description: "PostgreSQL port.", schema: port.default(5432) },

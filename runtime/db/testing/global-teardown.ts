@@ -1,6 +1,5 @@
 // Stops the server that postgres.ts's global setup started (nothing if it reused one).
-import "./postgres.js"; // for the type of globalThis.__wabaPostgres
-
+// Self-contained for the same reason as postgres.ts; globalThis.__wabaPostgres is declared there.
 export default async function globalTeardown(): Promise<void> {
   await globalThis.__wabaPostgres?.stop();
 }

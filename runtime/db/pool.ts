@@ -1,0 +1,28 @@
+// One pg.Pool per process, built from the environment. Keep-alive connections, bounded size,
+// and a statement timeout so a stuck query cannot hold a request forever.
+import pg from "pg";
+import type { RoleConfig } from "../config/env.js";
+
+type DbConfig = Pick<RoleConfig<"migrate">,
+  "WABA_DATABASE_HOST" | "WABA_DATABASE_PORT" | "WABA_DATABASE_NAME" | "WABA_DATABASE_USER" | "WABA_DATABASE_PASSWORD" | "WABA_DATABASE_SSLMODE">;
+
+export function createPool(config: DbConfig, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+  const ssl = config.WABA_DATABASE_SSLMODE === "disable" ? false : { rejectUnauthorized: config.WABA_DATABASE_SSLMODE === "verify-full" };
+  return new pg.Pool({
+    host: config.WABA_DATABASE_HOST,
+    port: config.WABA_DATABASE_PORT,
+    database: config.WABA_DATABASE_NAME,
+    user: config.WABA_DATABASE_USER,
+    password: config.WABA_DATABASE_PASSWORD,
+    ssl,
+    max: options.max ?? 10,
+    keepAlive: true,
+    statement_timeout: 30_000,
+    application_name: options.applicationName ?? "waba",
+  });
+}
+
+/** A pool for a database URL (tests and tools). */
+export function poolFromUrl(url: string, max = 10): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, keepAlive: true });
+}
