@@ -64,7 +64,7 @@ export const env = {
   WABA_API_KEY_ID: { roles: ["migrate"], secret: false, description: "Id of the machine clients' API key pair.", schema: z.string().min(8).max(64) },
   WABA_API_KEY_SECRET: { roles: ["migrate"], secret: true, description: "Secret of the machine clients' API key pair (stored only as a slow hash).", schema: z.string().min(16).max(128) },
 
-  WABA_GATEWAY_URL: { roles: ["coreapp"], secret: false, description: "WhatsApp network gateway (ws:// or wss://); the simulator in dev and tests.", schema: z.url({ protocol: /^wss?$/ }) },
+  WABA_GATEWAY_URL: { roles: ["coreapp", "webapp"], secret: false, description: "WhatsApp network gateway base URL (ws:// or wss://): CoreApps connect to it, the WebApp asks its key directory who is on WhatsApp; the simulator in dev and tests.", schema: z.url({ protocol: /^wss?$/ }) },
   WABA_LEASE_SECONDS: { roles: ["coreapp"], secret: false, description: "Shard lease duration; a spare takes over a shard not renewed for this long.", schema: positiveInt.max(60).default(6) },
 
   WABA_WEBHOOKS: { roles: ["webhook"], secret: false, description: "JSON array of operator-managed subscriptions {url, format, events, secretEnv}.", schema: z.string().default("[]").transform((s, ctx) => {
