@@ -67,6 +67,10 @@ export const env = {
   WABA_GATEWAY_URL: { roles: ["coreapp", "webapp"], secret: false, description: "WhatsApp network gateway base URL (ws:// or wss://): CoreApps connect to it, the WebApp asks its key directory who is on WhatsApp; the simulator in dev and tests.", schema: z.url({ protocol: /^wss?$/ }) },
   WABA_LEASE_SECONDS: { roles: ["coreapp"], secret: false, description: "Shard lease duration; a spare takes over a shard not renewed for this long.", schema: positiveInt.max(60).default(6) },
 
+  WABA_WEBHOOK_BATCH_SIZE: { roles: ["webhook"], secret: false, description: "Most events of one kind sent in one webhook POST (the on-prem and Cloud formats carry arrays); 1 sends one event per POST.", schema: positiveInt.max(1000).default(100) },
+  WABA_WEBHOOK_TIMEOUT_MS: { roles: ["webhook"], secret: false, description: "A webhook POST without a complete response within this time fails and is retried.", schema: positiveInt.max(120_000).default(10_000) },
+  WABA_WEBHOOK_MAX_ATTEMPTS: { roles: ["webhook"], secret: false, description: "Attempts after which an undelivered webhook event becomes a dead letter; 0 means no limit (the age limit decides).", schema: z.coerce.number().int().min(0).default(0) },
+  WABA_WEBHOOK_MAX_AGE_SECONDS: { roles: ["webhook"], secret: false, description: "Age after which an undelivered webhook event becomes a dead letter (7 days, as the Cloud API retries); dead letters are then kept as long again for inspection.", schema: positiveInt.default(604_800) },
   WABA_WEBHOOKS: { roles: ["webhook"], secret: false, description: "JSON array of operator-managed subscriptions {url, format, events, secretEnv}.", schema: z.string().default("[]").transform((s, ctx) => {
     try {
       return z.array(webhookSubscription).parse(JSON.parse(s));
