@@ -40,6 +40,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** @default "application/json" */
   readonly contentType?: string;
+  /** Overrides the client's request timeout. */
+  readonly timeoutMs?: number;
 }
 
 export interface ApiResource {
@@ -91,6 +93,7 @@ export class KubeClient {
     const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod[method]);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) ctx.setQueryParam(k, String(v));
     ctx.setHeaderParam("Accept", "application/json");
+    if (options.timeoutMs !== undefined) ctx.setSignal(AbortSignal.timeout(options.timeoutMs));
     if (options.body !== undefined) {
       ctx.setHeaderParam("Content-Type", options.contentType ?? "application/json");
       ctx.setBody(JSON.stringify(options.body));

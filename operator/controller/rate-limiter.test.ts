@@ -68,3 +68,13 @@ describe("the controller's default limiter", () => {
     expect(defaultControllerRateLimiter<string>(new FakeClock()).when("k")).toBe(5);
   });
 });
+
+describe("taking a token without waiting", () => {
+  it("succeeds within the burst, fails after, and succeeds again once refilled", async () => {
+    const clock = new FakeClock();
+    const bucket = new TokenBucket(2, 2, clock);
+    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([true, true, false]);
+    await clock.advance(500);
+    expect([bucket.tryTake(), bucket.tryTake()]).toEqual([true, false]);
+  });
+});

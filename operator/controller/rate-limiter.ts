@@ -54,11 +54,23 @@ export class TokenBucket {
 
   /** Takes one token and returns the ms to wait before using it (0 when one was available). */
   reserve(): number {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+  }
+
+  private refill(): void {
     const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
     this.last = now;
+  }
+
+  /** Takes a token only if one is available now. */
+  tryTake(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+    return true;
   }
 
   /** Waits until a token is available (or `signal` aborts). Returns the ms waited. */
