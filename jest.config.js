@@ -33,8 +33,7 @@ export default {
       testPathIgnorePatterns: ignored,
       globalSetup: "<rootDir>/e2e/testing/global-setup.ts",
       globalTeardown: "<rootDir>/e2e/testing/global-teardown.ts",
-      // Waits on a real control plane (and starting private clusters) take seconds, not ms.
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ["<rootDir>/e2e/testing/kube-test-setup.ts"],
     },
   ],
 };
