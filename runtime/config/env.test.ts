@@ -43,7 +43,8 @@ describe("the runtime environment", () => {
   });
 
   it("gives each role only what it reads", () => {
-    expect(envFor("simulator")).toEqual(["WABA_LOG_LEVEL", "WABA_PORT"]);
+    expect(envFor("simulator")).toEqual(["WABA_LOG_LEVEL", "WABA_PORT", "WABA_SIMULATOR_SEED", "WABA_SIMULATOR_ABSENT_PREFIXES",
+      "WABA_SIMULATOR_DELIVERED_DELAY_MS", "WABA_SIMULATOR_READ_DELAY_MS", "WABA_SIMULATOR_READ_PROBABILITY", "WABA_SIMULATOR_RECORD"]);
     expect(envFor("migrate")).toContain("WABA_ADMIN_PASSWORD");
     expect(envFor("webapp")).not.toContain("WABA_ADMIN_PASSWORD");
   });

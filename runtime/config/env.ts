@@ -67,6 +67,13 @@ export const env = {
   WABA_GATEWAY_URL: { roles: ["coreapp", "webapp"], secret: false, description: "WhatsApp network gateway base URL (ws:// or wss://): CoreApps connect to it, the WebApp asks its key directory who is on WhatsApp; the simulator in dev and tests.", schema: z.url({ protocol: /^wss?$/ }) },
   WABA_LEASE_SECONDS: { roles: ["coreapp"], secret: false, description: "Shard lease duration; a spare takes over a shard not renewed for this long.", schema: positiveInt.max(60).default(6) },
 
+  WABA_SIMULATOR_SEED: { roles: ["simulator"], secret: false, description: "Seed from which the simulator derives every device's key pair (same seed, same keys); not a real secret.", schema: z.string().min(1).default("waba-simulator") },
+  WABA_SIMULATOR_ABSENT_PREFIXES: { roles: ["simulator"], secret: false, description: "Comma-separated wa_id prefixes that are not on WhatsApp in the simulator (contacts checks, failures).", schema: z.string().default("999").transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^\d+$/, "must be digits separated by commas"))) },
+  WABA_SIMULATOR_DELIVERED_DELAY_MS: { roles: ["simulator"], secret: false, description: "Simulator: delay from accepting a message to its delivered receipt.", schema: z.coerce.number().int().min(0).default(20) },
+  WABA_SIMULATOR_READ_DELAY_MS: { roles: ["simulator"], secret: false, description: "Simulator: delay from the delivered receipt to the read receipt.", schema: z.coerce.number().int().min(0).default(100) },
+  WABA_SIMULATOR_READ_PROBABILITY: { roles: ["simulator"], secret: false, description: "Simulator: share of delivered messages that are read (0 to 1).", schema: z.coerce.number().min(0).max(1).default(1) },
+  WABA_SIMULATOR_RECORD: { roles: ["simulator"], secret: false, description: "Simulator: full keeps every delivered message for inspection, counters only counts (benchmarks).", schema: z.enum(["full", "counters"]).default("full") },
+
   WABA_WEBHOOK_BATCH_SIZE: { roles: ["webhook"], secret: false, description: "Most events of one kind sent in one webhook POST (the on-prem and Cloud formats carry arrays); 1 sends one event per POST.", schema: positiveInt.max(1000).default(100) },
   WABA_WEBHOOK_TIMEOUT_MS: { roles: ["webhook"], secret: false, description: "A webhook POST without a complete response within this time fails and is retried.", schema: positiveInt.max(120_000).default(10_000) },
   WABA_WEBHOOK_MAX_ATTEMPTS: { roles: ["webhook"], secret: false, description: "Attempts after which an undelivered webhook event becomes a dead letter; 0 means no limit (the age limit decides).", schema: z.coerce.number().int().min(0).default(0) },
