@@ -30,6 +30,28 @@ lint: node_modules ## typecheck and lint
 tools: ## build the local control plane's binaries (cached; a warm cache builds nothing)
 	e2e/cluster/build-tools.sh
 
+# The local cluster (e2e/cluster/up.sh): its state, logs and admin kubeconfig live in this directory.
+export WABA_CLUSTER_DIR ?= /tmp/waba-cluster
+KUBECTL := $(WABA_CACHE)/bin/kubectl --kubeconfig $(WABA_CLUSTER_DIR)/kubeconfig
+
+.PHONY: cluster-up
+cluster-up: node_modules tools ## start the local cluster on loopback (or reuse the running one)
+	e2e/cluster/up.sh
+
+.PHONY: cluster-down
+cluster-down: ## stop the local cluster: no process and no directory left
+	e2e/cluster/down.sh
+
+.PHONY: up
+up: cluster-up ## bring the system up and do its main job (for now: the local cluster and its nodes)
+	@echo
+	@$(KUBECTL) get nodes -L topology.kubernetes.io/region,topology.kubernetes.io/zone
+	@echo
+	@$(KUBECTL) get storageclasses
+	@echo
+	@echo "Try: export KUBECONFIG=$(WABA_CLUSTER_DIR)/kubeconfig PATH=$(WABA_CACHE)/bin:\$$PATH; kubectl get pods -A"
+	@echo "Stop it with: make cluster-down"
+
 .PHONY: test
 test: node_modules tools lint ## lint, unit tests and every integration suite (starts what it needs)
 	$(JEST)
