@@ -1,0 +1,75 @@
+// Writing responses: every on-prem response carries `meta`; errors of either surface go through
+// one middleware each, which never lets an internal message reach the client.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ErrorRequestHandler, Request, Response } from "express";
+import type { Logger } from "../observability/logger.js";
+import { ApiError, cloudError, onPremError } from "./errors.js";
+
+/** The runtime's version, from the package.json above this module (src or dist). */
+function runtimeVersion(): string {
+  for (const rel of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "waba-operator" && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return "unknown";
+}
+
+export const meta = { version: runtimeVersion(), api_status: "stable" } as const;
+
+const json = "application/json; charset=utf-8";
+
+/** Sends `body` as JSON with `meta` added. */
+export function reply(res: Response, status: number, body: object, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { ...body, meta }, headers);
+}
+
+export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": json, "content-length": Buffer.byteLength(text), ...headers }).end(text);
+}
+
+const boot = randomBytes(4).toString("hex");
+let sequence = 0;
+/** Short unique ids for log lines and 500 answers (cheap: no randomness per request). */
+export function nextRequestId(): string {
+  sequence += 1;
+  return `${boot}-${sequence.toString(36)}`;
+}
+
+/** Turns anything thrown into an ApiError; unknown errors are logged here with a request id. */
+export function toApiError(err: unknown, req: Request, logger: Logger): { error: ApiError; requestId: string } {
+  const requestId = nextRequestId();
+  if (err instanceof ApiError) return { error: err, requestId };
+  // express' router marks undecodable path parameters with status 400
+  if ((err as { status?: unknown } | null)?.status === 400) return { error: new ApiError("invalidRequest", "the request path could not be decoded"), requestId };
+  const e = err as { name?: string; message?: string; code?: string } | null;
+  logger.error({ requestId, method: req.method, route: (req.route as { path?: string } | undefined)?.path, err: { type: e?.name, message: e?.message, code: e?.code } }, "request failed");
+  return { error: new ApiError("internal", `request ${requestId} failed; the server logged it`), requestId };
+}
+
+function abandon(res: Response): void {
+  res.destroy();
+}
+
+/** The on-prem surface: {"errors":[{code,title,details}],"meta"}. */
+export function onPremErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) { abandon(res); return; }
+    const { error, requestId } = toApiError(err, req, logger);
+    reply(res, error.entry.status, onPremError(error), { "x-request-id": requestId, ...error.headers });
+  };
+}
+
+/** The Cloud surface: {"error":{message,type,code,error_subcode,fbtrace_id}}. */
+export function cloudErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) { abandon(res); return; }
+    const { error, requestId } = toApiError(err, req, logger);
+    sendJson(res, error.entry.status, cloudError(error, requestId), { "x-request-id": requestId, ...error.headers });
+  };
+}
