@@ -18,6 +18,10 @@ const starters: Partial<Record<Role, Starter>> = {
     await runMigrate(loadEnv("migrate", env), logger);
     return undefined;
   },
+  webhook: async (env, logger) => {
+    const { startWebhook } = await import("./webhook/main.js");
+    return startWebhook(loadEnv("webhook", env), logger, env);
+  },
 };
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

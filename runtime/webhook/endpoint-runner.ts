@@ -1,0 +1,167 @@
+// Delivers one endpoint's due deliveries: up to max_concurrent_requests "slots", each claiming a
+// batch, POSTing it (one POST per kind, signed), and recording the outcome. One slot runs while
+// there is little to do; a slot that claims a full batch starts another, up to the limit.
+import type pg from "pg";
+import type { Sealer } from "../crypto/at-rest.js";
+import type { Logger } from "../observability/logger.js";
+import { afterFailure, type RetryPolicy } from "./backoff.js";
+import { sleep } from "./coalesce.js";
+import { claimDue, markDelivered, markFailed, nextDue, type ClaimedDelivery, type Failure } from "./deliveries.js";
+import type { Endpoint } from "./endpoints.js";
+import type { WebhookMetrics } from "./metrics.js";
+import { decodeEvent, planPosts, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+import type { WebhookSender } from "./sender.js";
+import { signBody, signatureHeader } from "./signature.js";
+
+export interface RunnerContext {
+  readonly db: pg.Pool;
+  readonly sender: WebhookSender;
+  readonly sealer: Sealer;
+  readonly metrics: WebhookMetrics;
+  readonly logger: Logger;
+  readonly identity: CloudIdentity;
+  /** Events per POST, and per claim. */
+  readonly batchSize: number;
+  /** How long a claim keeps other dispatchers off its rows: longer than a POST can take. */
+  readonly leaseMs: number;
+  /** The current policy (the settings' backoff can change while running). */
+  retryPolicy(): RetryPolicy;
+}
+
+interface Item {
+  readonly row: ClaimedDelivery;
+  readonly event: WebhookEvent;
+}
+
+export class EndpointRunner {
+  private slots = 0;
+  private rewake = false;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly ctx: RunnerContext, private current: Endpoint) {}
+
+  get endpoint(): Endpoint {
+    return this.current;
+  }
+
+  /** POSTs already under way finish with the configuration they started with. */
+  update(endpoint: Endpoint): void {
+    this.current = endpoint;
+  }
+
+  /** Looks for due deliveries now. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.slots > 0) this.rewake = true;
+    else this.startSlot();
+  }
+
+  /** Stops claiming and waits for the POSTs under way (bounded by the request timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    while (this.running.size) await Promise.all(this.running);
+  }
+
+  private startSlot(): void {
+    this.slots++;
+    const slot: Promise<void> = this.runSlot()
+      .catch((err: unknown) => { this.ctx.logger.warn({ endpoint: this.current.id, err: (err as Error).message }, "webhook delivery interrupted; retrying"); })
+      .finally(() => { this.slots--; this.running.delete(slot); });
+    this.running.add(slot);
+  }
+
+  private async runSlot(): Promise<void> {
+    while (!this.stopped) {
+      const endpoint = this.current;
+      const claimed = await claimDue(this.ctx.db, endpoint.id, this.ctx.batchSize, this.ctx.leaseMs);
+      if (claimed.length === 0) {
+        if (this.rewake) {
+          this.rewake = false;
+          continue;
+        }
+        // Nothing due: come back when the next retry (or another dispatcher's lease) is due.
+        const next = await nextDue(this.ctx.db, endpoint.id);
+        if (next) this.wakeAt(next.getTime());
+        return;
+      }
+      if (claimed.length === this.ctx.batchSize && this.slots < endpoint.maxConcurrentRequests) this.startSlot();
+      await this.deliver(endpoint, claimed);
+    }
+  }
+
+  private async deliver(endpoint: Endpoint, claimed: readonly ClaimedDelivery[]): Promise<void> {
+    const items: Item[] = [];
+    const unreadable: Failure[] = [];
+    for (const row of claimed) {
+      try {
+        items.push({ row, event: decodeEvent(row.kind, this.ctx.sealer.openJson(row.payload)) });
+      } catch {
+        unreadable.push({ id: row.id, retryInMs: undefined });
+      }
+    }
+    if (unreadable.length) {
+      // Retrying cannot help a payload that does not open or parse: a dead letter at once.
+      await this.persist(() => markFailed(this.ctx.db, unreadable, "the event cannot be opened or is not a valid event"));
+      this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "dead" }, unreadable.length);
+      this.ctx.logger.error({ endpoint: endpoint.id, deliveries: unreadable.length }, "unreadable webhook events made dead letters");
+    }
+    for (const post of planPosts(items, this.ctx.batchSize)) await this.post(endpoint, post);
+  }
+
+  private async post(endpoint: Endpoint, items: readonly Item[]): Promise<void> {
+    const body = Buffer.from(JSON.stringify(webhookBody(endpoint.format, items.map((i) => i.event), this.ctx.identity)));
+    const headers: Record<string, string> = endpoint.secret ? { [signatureHeader]: signBody(body, endpoint.secret) } : {};
+    const result = await this.ctx.sender.post(endpoint.url, body, headers);
+    const labels = { endpoint: endpoint.id };
+    this.ctx.metrics.requests.inc({ ...labels, result: result.ok ? "ok" : result.reason });
+    if (result.ok) {
+      await this.persist(() => markDelivered(this.ctx.db, items.map((i) => i.row.id)));
+      const now = Date.now();
+      for (const { row } of items) this.ctx.metrics.latency.observe(labels, Math.max(0, now - row.createdAt.getTime()) / 1000);
+      this.ctx.metrics.deliveries.inc({ ...labels, result: "delivered" }, items.length);
+      return;
+    }
+    const policy = this.ctx.retryPolicy();
+    const now = Date.now();
+    const failures = items.map(({ row }): Failure => {
+      const next = afterFailure(policy, row.attempts, now - row.createdAt.getTime());
+      return { id: row.id, retryInMs: next.dead ? undefined : next.delayMs };
+    });
+    await this.persist(() => markFailed(this.ctx.db, failures, result.error));
+    const retries = failures.filter((f) => f.retryInMs !== undefined);
+    const dead = failures.length - retries.length;
+    if (retries.length) this.ctx.metrics.deliveries.inc({ ...labels, result: "retry" }, retries.length);
+    if (dead) this.ctx.metrics.deliveries.inc({ ...labels, result: "dead" }, dead);
+    this.ctx.logger.warn({ endpoint: endpoint.id, error: result.error, retries: retries.length, dead }, "webhook POST failed");
+  }
+
+  private wakeAt(dueAt: number): void {
+    // At least a moment later: the database's clock may run a little behind ours.
+    const at = Math.max(dueAt, Date.now() + 25);
+    if (this.stopped || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => { this.timerAt = Number.POSITIVE_INFINITY; this.wake(); }, at - Date.now());
+  }
+
+  /**
+   * Records an outcome, retrying while the database is away (restart, failover): giving up would
+   * cost a repeated POST once the lease runs out, so try for as long as the lease lasts.
+   */
+  private async persist(write: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + this.ctx.leaseMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (this.stopped || Date.now() + delay >= deadline) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { decodeEvent, planPosts, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+
+const identity: CloudIdentity = { accountId: "2055", phoneNumberId: "1055", displayPhoneNumber: "15550001111" };
+const sent = decodeEvent("status", { status: { id: "wamid.A", recipient_id: "15550002222", status: "sent", timestamp: "1700000000" } });
+const failed = decodeEvent("status", {
+  status: { id: "wamid.B", recipient_id: "15550002222", status: "failed", timestamp: "1700000001", errors: [{ code: 1013, title: "User is not valid", details: "no device" }] },
+});
+const inbound = (id: string, from: string): WebhookEvent => decodeEvent("message", {
+  contact: { profile: { name: `User ${from}` }, wa_id: from },
+  message: { from, id, timestamp: "1700000002", type: "text", text: { body: "hi" } },
+});
+
+describe("webhook bodies", () => {
+  it("carry statuses on-prem as {statuses: […]}", () => {
+    expect(webhookBody("onprem", [sent, failed], identity)).toEqual({
+      statuses: [
+        { id: "wamid.A", recipient_id: "15550002222", status: "sent", timestamp: "1700000000" },
+        { id: "wamid.B", recipient_id: "15550002222", status: "failed", timestamp: "1700000001", errors: [{ code: 1013, title: "User is not valid", details: "no device" }] },
+      ],
+    });
+  });
+
+  it("carry inbound messages on-prem as {contacts, messages}, one contact per sender", () => {
+    expect(webhookBody("onprem", [inbound("m1", "111"), inbound("m2", "111"), inbound("m3", "222")], identity)).toEqual({
+      contacts: [{ profile: { name: "User 111" }, wa_id: "111" }, { profile: { name: "User 222" }, wa_id: "222" }],
+      messages: [
+        { from: "111", id: "m1", timestamp: "1700000002", type: "text", text: { body: "hi" } },
+        { from: "111", id: "m2", timestamp: "1700000002", type: "text", text: { body: "hi" } },
+        { from: "222", id: "m3", timestamp: "1700000002", type: "text", text: { body: "hi" } },
+      ],
+    });
+  });
+
+  it("wrap the same arrays in the Cloud envelope, with Cloud's error fields", () => {
+    expect(webhookBody("cloud", [failed], identity)).toEqual({
+      object: "whatsapp_business_account",
+      entry: [{
+        id: "2055",
+        changes: [{
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "15550001111", phone_number_id: "1055" },
+            statuses: [{
+              id: "wamid.B", recipient_id: "15550002222", status: "failed", timestamp: "1700000001",
+              errors: [{ code: 1013, title: "User is not valid", message: "User is not valid", details: "no device", error_data: { details: "no device" } }],
+            }],
+          },
+        }],
+      }],
+    });
+    const value = (webhookBody("cloud", [inbound("m1", "111")], identity) as { entry: { changes: { value: Record<string, unknown> }[] }[] }).entry[0]!.changes[0]!.value;
+    expect(Object.keys(value).sort()).toEqual(["contacts", "messages", "messaging_product", "metadata"]);
+  });
+
+  it("refuse events that are not well-formed, naming the field", () => {
+    expect(() => decodeEvent("status", { status: { id: "x", status: "sent" } })).toThrow(/recipient_id/);
+    expect(() => decodeEvent("message", { message: {} })).toThrow(/contact/);
+    expect(() => decodeEvent("reaction", {})).toThrow(/unknown event kind/);
+  });
+
+  it("are planned one kind per POST, at most the batch size each, keeping order", () => {
+    const items = [sent, inbound("m1", "1"), failed, inbound("m2", "1"), sent].map((event, i) => ({ event, i }));
+    expect(planPosts(items, 2).map((post) => post.map((x) => x.i))).toEqual([[0, 2], [4], [1, 3]]);
+    expect(planPosts(items, 100).map((post) => post.length)).toEqual([3, 2]);
+  });
+});
