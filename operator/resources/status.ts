@@ -93,7 +93,7 @@ export function componentConditions(ctx: BuildContext, observed: ObservedChildre
     coreapp.status === "True" && replicas !== coreappReplicas(shards)
       ? { type: "CoreApp", status: "False", reason: "Scaling", message: `scaling to ${coreappReplicas(shards)} CoreApps for ${shards} shards` }
       : coreapp.status === "True"
-        ? { ...coreapp, message: `${shards} shards served, 1 spare${ctx.shards.capped ? `; ${ctx.shards.capped}` : ""}` }
+        ? { ...coreapp, message: `${shards} shard${shards === 1 ? "" : "s"} served, 1 spare${ctx.shards.capped ? `; ${ctx.shards.capped}` : ""}` }
         : coreapp,
   );
 
