@@ -37,7 +37,7 @@ describe("the Lease written on acquire and renew", () => {
     expect(leaseAfter(held, "b", t0 + 20_000, 15)).toMatchObject({ holderIdentity: "b", leaseTransitions: 4, acquireTime: "2025-01-01T00:00:20.000000Z" });
   });
 
-  it("taking a released Lease is not a transition", () => {
-    expect(leaseAfter({ leaseDurationSeconds: 1, leaseTransitions: 2 }, "b", t0, 15).leaseTransitions).toBe(2);
+  it("taking a released Lease counts a transition too", () => {
+    expect(leaseAfter({ leaseDurationSeconds: 1, leaseTransitions: 2 }, "b", t0, 15).leaseTransitions).toBe(3);
   });
 });

@@ -61,7 +61,8 @@ export function leaseAfter(spec: LeaseSpec | undefined, identity: string, now: n
     leaseDurationSeconds,
     acquireTime: renewing && spec.acquireTime ? spec.acquireTime : microTime(now),
     renewTime: microTime(now),
-    leaseTransitions: spec?.holderIdentity && !renewing ? transitions + 1 : transitions,
+    // Any change of holder counts, a hand-over after a release included (as client-go counts).
+    leaseTransitions: spec && !renewing ? transitions + 1 : transitions,
   };
 }
 
