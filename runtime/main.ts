@@ -18,6 +18,10 @@ const starters: Partial<Record<Role, Starter>> = {
     await runMigrate(loadEnv("migrate", env), logger);
     return undefined;
   },
+  simulator: async (env, logger) => {
+    const { startSimulator } = await import("./simulator/main.js");
+    return startSimulator(loadEnv("simulator", env), logger, env);
+  },
   webhook: async (env, logger) => {
     const { startWebhook } = await import("./webhook/main.js");
     return startWebhook(loadEnv("webhook", env), logger, env);

@@ -72,8 +72,9 @@ export class KeyDirectory {
     this.cache.delete(waId);
   }
 
+  /** Closes the connections; safe to call twice. */
   async close(): Promise<void> {
-    await this.pool.close();
+    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
   }
 
   private async fetchKey(waId: string): Promise<DeviceKey | undefined> {
