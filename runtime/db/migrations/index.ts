@@ -1,5 +1,6 @@
 // Migrations in order. Embedded as modules (not .sql files) so the build output carries them.
 import * as m001 from "./001_initial.js";
+import * as m002 from "./002_business_identity.js";
 
 export interface Migration {
   readonly version: number;
@@ -7,5 +8,5 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...m001 }];
+export const migrations: readonly Migration[] = [{ version: 1, ...m001 }, { version: 2, ...m002 }];
 export const latestVersion = migrations.length;
