@@ -177,7 +177,8 @@ cp "$cluster_src/kwok.yaml" "$dir/kwok.yaml"
 start_component kwok "$bin/kwok" --kubeconfig="$kubeconfig" --config="$dir/kwok.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-lease-duration-seconds=40
-start_component pv-provisioner node --import tsx "$cluster_src/pv-provisioner.ts" \
+# A small young generation: the provisioner allocates little, and it saves ~40 MB of RSS.
+start_component pv-provisioner node --max-semi-space-size=1 --import tsx "$cluster_src/pv-provisioner.ts" \
   --kubeconfig="$kubeconfig" --volumes="$dir/volumes" --ready-file="$dir/run/pv-provisioner.ready"
 
 nodes_manifest | kubectl_ create -f - >/dev/null
