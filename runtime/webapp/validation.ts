@@ -27,7 +27,7 @@ export function issueToError(issue: Issue, input: unknown, classify?: (issue: Is
     return new ApiError("unknownParameter", `${fieldPath([...issue.path, key])}: not a known parameter`);
   }
   const field = fieldPath(issue.path) || "body";
-  const missing = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
+  const missing = valueAt(input, issue.path) === undefined;
   const name = missing ? "missingParameter" : (classify?.(issue, field) ?? "invalidParameter");
   return new ApiError(name, `${field}: ${missing ? "is required" : issue.message}`);
 }
