@@ -7,7 +7,7 @@
 //   timeout       → like error; the time box aborted the reconcile's signal
 // Reconcilers that throw (or return garbage) never take a worker down.
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock, type Timer } from "./clock.js";
 import { TerminalError } from "./errors.js";
 import type { Informer } from "./informer.js";
 import { controllerOwner, objectKey, splitKey } from "./keys.js";
@@ -109,16 +109,21 @@ export class Controller {
 
   /**
    * Stops taking keys and lets in-flight reconciles finish; those still running after
-   * `deadlineMs` have their signal aborted. Resolves when the workers have returned.
+   * `deadlineMs` have their signal aborted. Resolves when the workers have returned, or at the
+   * deadline.
    */
   async stop(deadlineMs = 30_000): Promise<void> {
     this.queue.shutDown();
-    const deadline = this.clock.setTimer(deadlineMs, () => {
-      if (this.inFlight.size > 0) this.logger.warn({ keys: [...this.inFlight.keys()] }, "shutdown deadline passed, aborting reconciles");
-      this.abortInFlight();
+    let timer: Timer | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.clock.setTimer(deadlineMs, () => {
+        if (this.inFlight.size > 0) this.logger.warn({ keys: [...this.inFlight.keys()] }, "shutdown deadline passed, aborting reconciles");
+        this.abortInFlight();
+        resolve();
+      });
     });
-    await Promise.all(this.workers);
-    deadline.cancel();
+    await Promise.race([Promise.all(this.workers), deadline]);
+    timer?.cancel();
   }
 
   /** Leadership lost: stop at once, aborting every in-flight reconcile. */
@@ -151,12 +156,12 @@ export class Controller {
     const started = this.clock.now();
     this.metrics.activeWorkers.inc({ controller: this.name });
     const run = this.invoke(key, ctx);
-    let timer = { cancel() {} };
+    let timer: Timer | undefined;
     const timedOut = new Promise<Result>((resolve) => {
       timer = this.clock.setTimer(this.options.timeoutMs ?? 60_000, () => { resolve({ kind: "timeout" }); });
     });
     const result = await Promise.race([run, timedOut]);
-    timer.cancel();
+    timer?.cancel();
     this.metrics.activeWorkers.dec({ controller: this.name });
     this.metrics.reconcileTime.observe({ controller: this.name }, (this.clock.now() - started) / 1000);
     this.handle(key, result, ctx.logger);

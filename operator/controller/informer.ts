@@ -162,7 +162,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
       // List items carry no apiVersion/kind; fill them in so cached objects look like watched ones.
       const kind = list.kind?.replace(/List$/, "");
       for (const item of list.items) items.push({ apiVersion: list.apiVersion, kind, ...item });
-      cont = list.metadata?._continue ?? (list.metadata as { continue?: string } | undefined)?.continue;
+      // The JSON field is `continue` (client-node's model renames it to _continue).
+      cont = (list.metadata as { continue?: string } | undefined)?.continue;
     } while (cont);
     const diff = this.cache.replace(items);
     this.resourceVersion = list.metadata?.resourceVersion ?? "";
