@@ -18,13 +18,13 @@ export interface ClaimedDelivery {
 
 export async function claimDue(db: pg.Pool, endpoint: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await db.query<{ id: string; event_id: string; attempts: number; kind: string; payload: Buffer; created_at: Date }>(/* sql */ `
-    WITH due AS (
+    UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
+    FROM webhook_outbox o
+    WHERE d.id = ANY(ARRAY(
       SELECT id FROM webhook_deliveries
       WHERE endpoint = $1 AND state = 'pending' AND next_attempt_at <= now()
       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-    )
-    UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
-    FROM due, webhook_outbox o WHERE d.id = due.id AND o.id = d.event_id
+    )) AND o.id = d.event_id
     RETURNING d.id, d.event_id, d.attempts, o.kind, o.payload, o.created_at`,
   [endpoint, limit, leaseMs]);
   return rows
@@ -40,22 +40,29 @@ export async function nextDue(db: pg.Pool, endpoint: string): Promise<Date | und
 }
 
 /**
- * Marks deliveries delivered and, in the same statement, deletes their events when no other
- * endpoint still has them pending or dead (the cascade takes the delivery rows along). Two
- * endpoints finishing one event at the same moment may each see the other as pending: the
- * sweep's deleteFinished collects those.
+ * Marks deliveries delivered. An event whose other deliveries are all delivered too is deleted
+ * instead, in the same statement (the cascade takes its delivery rows along): the common case of
+ * one endpoint costs no update. Two endpoints finishing one event at the same moment may each
+ * see the other as pending and both only update: the sweep's deleteFinished collects those.
  */
 export async function markDelivered(db: pg.Pool, ids: readonly string[]): Promise<void> {
   await db.query(/* sql */ `
-    WITH done AS (
-      UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_error = NULL
-      WHERE id = ANY($1::bigint[]) AND state = 'pending'
-      RETURNING event_id
+    WITH mine AS (
+      -- A primary-key probe per id (a scalar subquery is never turned into a scan of the table,
+      -- whatever its statistics say right after a burst).
+      SELECT id, event_id FROM (
+        SELECT u.id, (SELECT d.event_id FROM webhook_deliveries d WHERE d.id = u.id AND d.state = 'pending') AS event_id
+        FROM unnest($1::bigint[]) AS u(id)
+      ) probed WHERE event_id IS NOT NULL
+    ), finished AS (
+      DELETE FROM webhook_outbox o USING mine
+      WHERE o.id = mine.event_id AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.id AND d.state <> 'delivered' AND d.id <> ALL($1::bigint[])
+      )
+      RETURNING o.id
     )
-    DELETE FROM webhook_outbox o
-    WHERE o.id IN (SELECT event_id FROM done) AND NOT EXISTS (
-      SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.id AND d.state <> 'delivered' AND d.id <> ALL($1::bigint[])
-    )`,
+    UPDATE webhook_deliveries d SET state = 'delivered', delivered_at = now(), last_error = NULL
+    FROM mine WHERE d.id = ANY($1::bigint[]) AND d.id = mine.id AND mine.event_id NOT IN (SELECT id FROM finished)`,
   [ids]);
 }
 
@@ -77,6 +84,6 @@ export async function markFailed(db: pg.Pool, failures: readonly Failure[], erro
         next_attempt_at = now() + coalesce(f.delay_ms, 0) * interval '1 millisecond',
         last_error = $3
     FROM unnest($1::bigint[], $2::int[]) AS f(id, delay_ms)
-    WHERE d.id = f.id AND d.state = 'pending'`,
+    WHERE d.id = ANY($1::bigint[]) AND d.id = f.id AND d.state = 'pending'`,
   [failures.map((f) => f.id), failures.map((f) => f.retryInMs ?? null), error.slice(0, 500)]);
 }
