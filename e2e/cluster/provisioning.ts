@@ -26,7 +26,7 @@ export interface VolumePlan {
   readonly remove: string[];
 }
 
-export function volumeNameFor(claim: V1PersistentVolumeClaim): string {
+function volumeNameFor(claim: V1PersistentVolumeClaim): string {
   return `pvc-${claim.metadata?.uid ?? ""}`;
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { waitFor } from "./wait.js";
 
-/** Label carried by every namespace a test creates, to find leftovers of crashed runs. */
+/** Label carried by every namespace a test creates: `kubectl get ns -l` finds leftovers of crashed runs. */
 export const TEST_NAMESPACE_LABEL = "e2e.waba.local/test-namespace";
 
 /** A DNS label made from the test's name, unique however often the test runs. */
