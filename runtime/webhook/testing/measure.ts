@@ -48,7 +48,7 @@ try {
   await receiver.waitFor((r) => r.events.size >= before + 10_000, 120_000, "the stream");
   const streamSeconds = (Date.now() - streamStart) / 1000;
   const buckets = (await latency.get()).values.filter((v) => v.metricName?.endsWith("_bucket"));
-  const quantile = (q: number) => String(buckets.find((b) => b.value >= q * 10_000)?.labels.le);
+  const quantile = (q: number) => String((buckets.find((b) => b.value >= q * 10_000)?.labels as { le?: number } | undefined)?.le);
   console.log(`stream: 10000 events at 1000/s delivered in ${streamSeconds.toFixed(2)} s; latency p50 <= ${quantile(0.5)} s, p99 <= ${quantile(0.99)} s; duplicates ${receiver.duplicates}`);
   await service.stop();
 } finally {
