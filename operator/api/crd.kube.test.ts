@@ -62,6 +62,8 @@ describe("the WabaInstance CRD in the API server", () => {
     ["a plain-http webhook outside the cluster", { webhooks: [{ url: "http://hooks.example.com/in", secretRef: { name: "h" } }] }, "spec.webhooks[0].url: Invalid value"],
     ["both a managed and an external database", { database: { managed: {}, external: { secretRef: { name: "db" } } } }, "spec.database must set exactly one of managed or external"],
     ["an operator label in the pod overrides", { podTemplate: { labels: { "app.kubernetes.io/instance": "x" } } }, "spec.podTemplate.labels must not set app.kubernetes.io/name, instance"],
+    ["a toleration the API server would refuse in a pod", { podTemplate: { tolerations: [{ key: "k", effect: "NoSchedule", tolerationSeconds: 5 }] } }, "spec.podTemplate.tolerations[].tolerationSeconds needs effect NoExecute"],
+    ["a pod label that is not a label", { podTemplate: { labels: { "bad key!": "x" } } }, "spec.podTemplate.labels keys must be qualified names"],
     ["a database size that is not a quantity", { database: { managed: { size: "lots" } } }, "spec.database.managed.size must be a positive quantity"],
   ])("refuses %s, naming the field", async (_, spec, message) => {
     const { code, stderr } = await apply(manifest(instance({}, "refused"), ns.name, spec));

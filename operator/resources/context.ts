@@ -6,6 +6,8 @@ import type { WabaInstance, WabaInstanceSpec } from "../api/types.js";
 import type { OperatorConfig, Region, Tier } from "../config/config.js";
 import { resolveCredentials, type Credentials } from "./credentials.js";
 import type { Owner } from "./metadata.js";
+import { mergedResources, type ResourceComponent } from "./pod.js";
+import { quantityBytes } from "./quantity.js";
 import { effectiveShards, type ShardDecision } from "./shards.js";
 
 /** What the I/O side passes in: everything random or read from the cluster. */
@@ -67,6 +69,21 @@ function storageClassProblems(spec: WabaInstanceSpec, regionName: string, region
     }));
 }
 
+const resourceComponents: readonly ResourceComponent[] = ["webapp", "coreapp", "webhook", "database", "migrate"];
+
+/** Requests above limits once the spec's resources replace the tier's: the API server would refuse the pods. */
+function resourceProblems(spec: WabaInstanceSpec, tierName: string, tier: Tier): Problem[] {
+  return resourceComponents.flatMap((component) => {
+    const { requests = {}, limits = {} } = mergedResources(tier, spec, component);
+    return Object.entries(requests)
+      .filter(([name, request]) => limits[name] !== undefined && quantityBytes(request) > quantityBytes(limits[name]))
+      .map(([name, request]) => ({
+        field: `spec.podTemplate.resources.${component}`,
+        message: `spec.podTemplate.resources.${component}: the ${name} request ${request} exceeds the limit ${limits[name] ?? ""} (tier ${tierName} gives the values the spec does not set)`,
+      }));
+  });
+}
+
 export function buildContext(instance: WabaInstance, config: OperatorConfig, inputs: BuildInputs): ContextResult {
   const { name, namespace, uid } = instance.metadata;
   const { spec } = instance;
@@ -74,6 +91,7 @@ export function buildContext(instance: WabaInstance, config: OperatorConfig, inp
   if (!name || !namespace || !uid) problems.push({ field: "metadata", message: "metadata.name, namespace and uid must be set (a stored object)" });
   const tier = config.tiers[spec.tier];
   if (!tier) problems.push({ field: "spec.tier", message: `spec.tier "${spec.tier}" is not a configured tier ${allowed(Object.keys(config.tiers))}` });
+  else problems.push(...resourceProblems(spec, spec.tier, tier));
   const region = config.regions[spec.region];
   if (!region) problems.push({ field: "spec.region", message: `spec.region "${spec.region}" is not a configured region ${allowed(Object.keys(config.regions))}` });
   else problems.push(...storageClassProblems(spec, spec.region, region));

@@ -92,6 +92,13 @@ describe("the desired children of an instance", () => {
     ]);
   });
 
+  it("refuse resources whose request exceeds the limit once the spec's values replace the tier's", () => {
+    const { problems } = desiredChildren(instance({ podTemplate: { resources: { webapp: { requests: { memory: "1Gi" } } } } }), testConfig, testInputs);
+    expect(problems).toEqual([
+      { field: "spec.podTemplate.resources.webapp", message: "spec.podTemplate.resources.webapp: the memory request 1Gi exceeds the limit 512Mi (tier standard gives the values the spec does not set)" },
+    ]);
+  });
+
   it("need a stored instance: name, namespace and uid", () => {
     const unsaved = { ...instance(), metadata: { name: "acme", namespace: "waba-test" } };
     expect(desiredChildren(unsaved, testConfig, testInputs).problems).toEqual([{ field: "metadata", message: "metadata.name, namespace and uid must be set (a stored object)" }]);

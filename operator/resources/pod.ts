@@ -12,7 +12,8 @@ import type {
   V1Volume,
 } from "@kubernetes/client-node";
 import { inputsHashAnnotation, regionLabel, type Component } from "../api/constants.js";
-import type { ResourceRequirements } from "../api/types.js";
+import type { ComponentResources, ResourceRequirements, WabaInstanceSpec } from "../api/types.js";
+import type { Tier } from "../config/config.js";
 import { canonicalJson } from "./canonical.js";
 import type { BuildContext } from "./context.js";
 import { childLabels, selectorLabels } from "./metadata.js";
@@ -23,7 +24,7 @@ export const runtimeUid = 10001;
 export const postgresUid = 999;
 
 type PodComponent = Exclude<Component, "media" | "credentials">;
-type ResourceComponent = keyof NonNullable<NonNullable<BuildContext["spec"]["podTemplate"]>["resources"]>;
+export type ResourceComponent = keyof ComponentResources;
 
 export function podSecurityContext(uid: number): V1PodSecurityContext {
   return {
@@ -52,15 +53,19 @@ function quantities(list: Readonly<Record<string, number | string>> | undefined)
 }
 
 /** The tier's resources of a component, with the requests and limits the spec names replaced. */
-export function resourcesFor(ctx: BuildContext, component: ResourceComponent): V1ResourceRequirements {
-  const tier: ResourceRequirements = ctx.tier.resources[component] ?? {};
-  const own: ResourceRequirements = ctx.spec.podTemplate?.resources?.[component] ?? {};
-  const requests = { ...quantities(tier.requests), ...quantities(own.requests) };
-  const limits = { ...quantities(tier.limits), ...quantities(own.limits) };
+export function mergedResources(tier: Tier, spec: WabaInstanceSpec, component: ResourceComponent): V1ResourceRequirements {
+  const base: ResourceRequirements = tier.resources[component] ?? {};
+  const own: ResourceRequirements = spec.podTemplate?.resources?.[component] ?? {};
+  const requests = { ...quantities(base.requests), ...quantities(own.requests) };
+  const limits = { ...quantities(base.limits), ...quantities(own.limits) };
   return {
     ...(Object.keys(requests).length ? { requests } : {}),
     ...(Object.keys(limits).length ? { limits } : {}),
   };
+}
+
+export function resourcesFor(ctx: BuildContext, component: ResourceComponent): V1ResourceRequirements {
+  return mergedResources(ctx.tier, ctx.spec, component);
 }
 
 /** sha256 over a JSON value with sorted keys, so equal inputs hash equally whatever their order. */

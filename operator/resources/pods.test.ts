@@ -76,7 +76,7 @@ describe("every pod of an instance", () => {
       });
       expect(t.metadata?.annotations?.["example.com/owner"]).toBe("messaging");
       expect(t.spec?.nodeSelector).toEqual({ "node.example.com/pool": "waba" });
-      expect(t.spec?.tolerations).toEqual([{ key: "dedicated", operator: "Equal", value: "waba", effect: "NoSchedule", tolerationSeconds: 300 }]);
+      expect(t.spec?.tolerations).toEqual([{ key: "dedicated", operator: "Equal", value: "waba", effect: "NoExecute", tolerationSeconds: 300 }]);
       expect(t.spec?.imagePullSecrets).toEqual([{ name: "registry" }]);
     }
   });

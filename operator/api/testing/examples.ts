@@ -41,7 +41,7 @@ export const fullInstance: WabaInstance = {
       labels: { team: "messaging" },
       annotations: { "example.com/owner": "messaging" },
       nodeSelector: { "node.example.com/pool": "waba" },
-      tolerations: [{ key: "dedicated", operator: "Equal", value: "waba", effect: "NoSchedule", tolerationSeconds: 300 }],
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "waba", effect: "NoExecute", tolerationSeconds: 300 }],
       imagePullSecrets: [{ name: "registry" }],
       resources: {
         webapp: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
