@@ -7,7 +7,7 @@ import type { Registry } from "prom-client";
 import type { WebhookSubscription } from "../config/env.js";
 import type { Sealer } from "../crypto/at-rest.js";
 import type { Logger } from "../observability/logger.js";
-import type { RetryPolicy } from "./backoff.js";
+import { defaultBackoff, type RetryPolicy } from "./backoff.js";
 import { coalesced, type Coalesced } from "./coalesce.js";
 import { applicationEndpoint, operatorEndpoints, sameEndpoint, subscriptionPairs, type Endpoint } from "./endpoints.js";
 import { EndpointRunner, type RunnerContext } from "./endpoint-runner.js";
@@ -110,7 +110,7 @@ export class Dispatcher {
   }
 
   private retryPolicy(): RetryPolicy {
-    const backoff = this.settings?.backoff ?? { baseMs: 3000, capMs: 900_000 };
+    const backoff = this.settings?.backoff ?? defaultBackoff;
     return { ...backoff, maxAttempts: this.options.maxAttempts, maxAgeMs: this.options.maxAgeMs };
   }
 
@@ -164,6 +164,6 @@ export class Dispatcher {
       if ([...expired.values()].reduce((a, b) => a + b, 0) < sweepBatch) break;
     }
     // Dead letters are kept as long again as an event may live.
-    while ((await deleteFinished(db, maxAgeMs, maxAgeMs, sweepBatch)) === sweepBatch);
+    while ((await deleteFinished(db, maxAgeMs, maxAgeMs, sweepBatch)) === sweepBatch) { /* next batch */ }
   }
 }
