@@ -3,8 +3,8 @@
 // is remembered as a keyed digest (HMAC with a per-process random key: useless outside this
 // process) next to the stored hash it was verified against. The key's row is re-read at most
 // every `recordTtlMs`, so a rotated or deleted key stops working within that bound on every
-// replica. Slow verifications run at most `slowConcurrency` at a time: a flood of wrong secrets
-// costs bounded CPU.
+// replica. Slow verifications run at most `slowConcurrency` at a time (a flood of wrong secrets
+// costs bounded CPU), and concurrent requests with the same secret share one.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import { verifySecret } from "../../crypto/password.js";
@@ -34,6 +34,8 @@ export class ApiKeyVerifier {
   private readonly digestKey = randomBytes(32);
   private readonly records: TtlCache<string, KeyRecord | undefined>;
   private readonly verified = new Map<string, Verified>();
+  /** Slow verifications under way, by key id and digest: a burst of one secret costs one. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
   private readonly slow: Semaphore;
   private readonly verifiedTtlMs: number;
 
@@ -55,8 +57,13 @@ export class ApiKeyVerifier {
     const digest = createHmac("sha256", this.digestKey).update(keyId).update("\0").update(secret).digest();
     const known = this.verified.get(keyId);
     if (known && known.secretHash === record.secretHash && known.until > Date.now() && timingSafeEqual(known.digest, digest)) return record.role;
-    const ok = await this.slow.run(() => verifySecret(secret, record.secretHash));
-    if (!ok) return undefined;
+    const attempt = `${keyId}\0${digest.toString("hex")}\0${record.secretHash}`;
+    let pending = this.verifying.get(attempt);
+    if (!pending) {
+      pending = this.slow.run(() => verifySecret(secret, record.secretHash)).finally(() => this.verifying.delete(attempt));
+      this.verifying.set(attempt, pending);
+    }
+    if (!(await pending)) return undefined;
     this.verified.set(keyId, { digest, secretHash: record.secretHash, until: Date.now() + this.verifiedTtlMs });
     return record.role;
   }

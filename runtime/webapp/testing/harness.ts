@@ -22,6 +22,8 @@ export const monitoringKey = "monitoring-key-0123456789";
 
 export interface Harness {
   readonly url: string;
+  /** The suite's database. */
+  readonly dbUrl: string;
   readonly pool: pg.Pool;
   readonly app: RunningWebapp;
   readonly env: NodeJS.ProcessEnv;
@@ -34,7 +36,13 @@ export interface Harness {
 
 export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
-export async function startHarness(options: WebappOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export interface HarnessOptions extends WebappOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Builds the WebApp's pool from the database URL (to wrap it, e.g. count statements). */
+  readonly makePool?: (url: string) => pg.Pool;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!, "webapp");
   const mediaDir = mkdtempSync(join(tmpdir(), "waba-media-"));
   const onWhatsApp = new Set<string>();
@@ -47,25 +55,26 @@ export async function startHarness(options: WebappOptions & { env?: NodeJS.Proce
   const logger = createLogger({ role: "webapp", level: "silent" });
   await runMigrate(loadEnv("migrate", env), logger);
   const pool = poolFromUrl(db.url, 4);
-  const app = await startWebapp(loadEnv("webapp", env), logger, env, options);
+  const appPool = options.makePool?.(db.url);
+  const app = await startWebapp(loadEnv("webapp", env), logger, env, appPool ? { ...options, pool: appPool } : options);
   await app.webapp.started;
-  let adminLoggedIn = false;
+  const login = (password: string, body: object) => fetch(`${app.url}/v1/users/login`, {
+    method: "POST",
+    headers: { authorization: basic("admin", password), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return {
-    url: app.url, pool, app, env, onWhatsApp,
+    url: app.url, dbUrl: db.url, pool, app, env, onWhatsApp,
     async adminToken() {
-      const password = adminLoggedIn ? adminPassword : env.WABA_ADMIN_PASSWORD!;
-      const res = await fetch(`${app.url}/v1/users/login`, {
-        method: "POST",
-        headers: { authorization: basic("admin", password), "content-type": "application/json" },
-        body: JSON.stringify(adminLoggedIn ? {} : { new_password: adminPassword }),
-      });
+      let res = await login(adminPassword, {});
+      if (res.status !== 200) res = await login(env.WABA_ADMIN_PASSWORD!, { new_password: adminPassword });
       const body = (await res.json()) as { users?: { token: string }[] };
       if (res.status !== 200 || !body.users?.[0]) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(body)}`);
-      adminLoggedIn = true;
       return body.users[0].token;
     },
     async close() {
       await app.stop();
+      await appPool?.end();
       await pool.end();
       await new Promise((resolve) => directory.close(resolve));
       await db.drop();
@@ -84,4 +93,14 @@ async function keyDirectory(known: Set<string>): Promise<Server> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
+}
+
+/** Asserts an on-prem error answer: the status, the error object with the code, and meta. */
+export function expectApiError(res: { status: number; body: unknown }, status: number, code: number): string {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({
+    errors: [{ code, title: expect.any(String), details: expect.any(String) }],
+    meta: { version: expect.any(String), api_status: "stable" },
+  });
+  return (res.body as { errors: { details: string }[] }).errors[0]!.details;
 }

@@ -1,5 +1,6 @@
 // The users table. Changing a password or deleting a user bumps or removes token_epoch, which
 // every token carries: all of that user's tokens stop working.
+import { randomInt } from "node:crypto";
 import type pg from "pg";
 import type { UserRole } from "../auth/permissions.js";
 
@@ -25,11 +26,14 @@ export async function findUser(db: pg.Pool, username: string): Promise<UserWithH
   return r && { username: r.username, role: r.role, tokenEpoch: r.token_epoch, mustChangePassword: r.must_change_password, passwordHash: r.password_hash };
 }
 
-/** False when the username is taken. */
+/**
+ * False when the username is taken. The token epoch starts at a random value, so tokens of a
+ * deleted user never become valid for a new user given the same name.
+ */
 export async function createUser(db: pg.Pool, username: string, passwordHash: string, role: UserRole): Promise<boolean> {
   const { rowCount } = await db.query(
-    "INSERT INTO users (username, role, password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING",
-    [username, role, passwordHash],
+    "INSERT INTO users (username, role, password_hash, token_epoch) VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING",
+    [username, role, passwordHash, randomInt(2 ** 30)],
   );
   return rowCount === 1;
 }
