@@ -18,6 +18,10 @@ const starters: Partial<Record<Role, Starter>> = {
     await runMigrate(loadEnv("migrate", env), logger);
     return undefined;
   },
+  coreapp: async (env, logger) => {
+    const { startCoreapp } = await import("./coreapp/main.js");
+    return startCoreapp(loadEnv("coreapp", env), logger, env);
+  },
   simulator: async (env, logger) => {
     const { startSimulator } = await import("./simulator/main.js");
     return startSimulator(loadEnv("simulator", env), logger, env);

@@ -42,9 +42,6 @@ export class GatewayConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private stopped = true;
-  private everConnected = false;
-  /** Connections made after the first (for the reconnects metric). */
-  reconnects = 0;
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -115,8 +112,6 @@ export class GatewayConnection {
       const h = this.options.handlers;
       switch (frame.type) {
         case "welcome":
-          if (this.everConnected) this.reconnects++;
-          this.everConnected = true;
           this.attempt = 0;
           this.setStatus("connected");
           // The claim may have changed between hello and welcome.

@@ -1,12 +1,12 @@
 // Waiting on a condition with a deadline (never a fixed sleep): polls `check` until it returns
-// something other than undefined/false, and fails naming what was awaited and the last value seen.
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
+// something other than undefined/null/false, and fails naming what was awaited and the last value seen.
+export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
       last = value;
     } catch (err) {
       last = err;

@@ -1,0 +1,159 @@
+// The CoreApp's writes, each ONE statement for a whole batch (multi-row, from arrays), fenced by
+// the writer's lease (see lease.ts): if the lease is no longer held nothing is written and
+// `held` is false. Outbox rows are written in the same statement as the change they report, and
+// the statement NOTIFYs waba_outbox when it wrote any.
+import type pg from "pg";
+import type { Sealer } from "../crypto/at-rest.js";
+import { fenceCte, fenceParams, type Lease } from "./lease.js";
+import { statusPayload, type OutboundStatus, type StatusChange } from "./payloads.js";
+
+const outboxChannel = "waba_outbox";
+/** Status order: a message only moves forward (a late `delivered` never undoes `read`). */
+const ranks = ["queued", "failed", "sent", "delivered", "read"];
+
+const statusSql = `
+WITH ${fenceCte},
+input AS (
+  SELECT t.* FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::bytea[]) WITH ORDINALITY AS t(id, status, at, errors, payload, ord)
+  WHERE EXISTS (SELECT 1 FROM lease)
+),
+target AS (
+  SELECT m.seq, m.created_at, i.* FROM input i JOIN messages m ON m.id = i.id
+),
+ins AS (
+  INSERT INTO message_statuses (message_seq, status, at, errors)
+  SELECT seq, status, at, errors FROM target ORDER BY ord
+  ON CONFLICT DO NOTHING
+  RETURNING message_seq, status
+),
+fresh AS (
+  SELECT t.* FROM target t JOIN ins ON ins.message_seq = t.seq AND ins.status = t.status
+),
+agg AS (
+  SELECT seq, max(array_position($10::text[], status)) AS rank,
+    min(at) FILTER (WHERE status = 'sent') AS sent_at,
+    min(at) FILTER (WHERE status = 'delivered') AS delivered_at,
+    min(at) FILTER (WHERE status = 'read') AS read_at,
+    min(at) FILTER (WHERE status = 'failed') AS failed_at,
+    (array_agg(errors) FILTER (WHERE status = 'failed'))[1] AS errors
+  FROM target GROUP BY seq
+),
+upd AS (
+  UPDATE messages m SET
+    status = CASE WHEN a.rank > array_position($10::text[], m.status) THEN ($10::text[])[a.rank] ELSE m.status END,
+    sent_at = coalesce(m.sent_at, a.sent_at),
+    delivered_at = coalesce(m.delivered_at, a.delivered_at),
+    read_at = coalesce(m.read_at, a.read_at),
+    failed_at = coalesce(m.failed_at, a.failed_at),
+    error = coalesce(m.error, a.errors)
+  FROM agg a WHERE m.seq = a.seq
+  RETURNING 1
+),
+outbox AS (
+  INSERT INTO webhook_outbox (kind, payload) SELECT 'status', payload FROM fresh ORDER BY ord RETURNING 1
+),
+notified AS (
+  SELECT pg_notify('${outboxChannel}', '') FROM (SELECT 1 FROM outbox LIMIT 1) x
+)
+SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM notified)::int AS notified,
+  coalesce((SELECT json_agg(json_build_array(id, status, (extract(epoch FROM created_at) * 1000)::float8)) FROM fresh), '[]') AS fresh`;
+
+export interface StatusWriteResult {
+  readonly held: boolean;
+  /** Statuses recorded for the first time, with the message's accept time (ms). */
+  readonly fresh: readonly { id: string; status: OutboundStatus; createdMs: number }[];
+}
+
+/** Records status changes of messages: statuses, message columns and webhook events. */
+export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer, changes: readonly StatusChange[]): Promise<StatusWriteResult> {
+  const { rows } = await pool.query<{ held: number; fresh: [string, OutboundStatus, number][] }>({
+    name: "waba_coreapp_statuses",
+    text: statusSql,
+    values: [
+      ...fenceParams(lease),
+      changes.map((c) => c.id), changes.map((c) => c.status), changes.map((c) => c.at),
+      changes.map((c) => (c.errors?.length ? JSON.stringify(c.errors) : null)),
+      changes.map((c) => sealer.sealJson(statusPayload(c))),
+      ranks,
+    ],
+  });
+  const row = rows[0];
+  return {
+    held: (row?.held ?? 0) > 0,
+    fresh: (row?.fresh ?? []).map(([id, status, createdMs]) => ({ id, status, createdMs })),
+  };
+}
+
+export interface InboundRow {
+  readonly id: string;
+  readonly from: string;
+  readonly bucket: number;
+  readonly type: string;
+  /** The on-prem inbound message object (sealed into inbound_messages.body). */
+  readonly message: Record<string, unknown>;
+  /** The webhook payload (sealed into webhook_outbox.payload). */
+  readonly payload: Record<string, unknown>;
+  /** The media row of downloaded inbound media. */
+  readonly media?: { readonly id: string; readonly address: string; readonly mimeType: string; readonly size: number };
+}
+
+const inboundSql = `
+WITH ${fenceCte},
+input AS (
+  SELECT t.* FROM unnest($5::text[], $6::text[], $7::smallint[], $8::text[], $9::bytea[], $10::bytea[]) WITH ORDINALITY AS t(id, from_wa_id, bucket, type, body, payload, ord)
+  WHERE EXISTS (SELECT 1 FROM lease)
+),
+ins AS (
+  INSERT INTO inbound_messages (id, from_wa_id, bucket, type, body)
+  SELECT id, from_wa_id, bucket, type, body FROM input ORDER BY ord
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+),
+media_in AS (
+  INSERT INTO media (id, address, mime_type, size, direction)
+  SELECT m.media_id, m.address, m.mime_type, m.size, 'inbound'
+  FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[]) AS m(message_id, media_id, address, mime_type, size)
+  JOIN ins ON ins.id = m.message_id
+  RETURNING 1
+),
+outbox AS (
+  INSERT INTO webhook_outbox (kind, payload) SELECT 'message', i.payload FROM input i JOIN ins USING (id) ORDER BY i.ord RETURNING 1
+),
+notified AS (
+  SELECT pg_notify('${outboxChannel}', '') FROM (SELECT 1 FROM outbox LIMIT 1) x
+)
+SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM ins)::int AS stored,
+  (SELECT count(*) FROM media_in)::int AS media, (SELECT count(*) FROM notified)::int AS notified`;
+
+/** Stores inbound messages (a repeated id is a no-op), their media rows and webhook events; how many were new. */
+export async function writeInbound(pool: pg.Pool, lease: Lease, sealer: Sealer, rows: readonly InboundRow[]): Promise<{ held: boolean; stored: number }> {
+  const withMedia = rows.filter((r) => r.media);
+  const { rows: out } = await pool.query<{ held: number; stored: number }>({
+    name: "waba_coreapp_inbound",
+    text: inboundSql,
+    values: [
+      ...fenceParams(lease),
+      rows.map((r) => r.id), rows.map((r) => r.from), rows.map((r) => r.bucket), rows.map((r) => r.type),
+      rows.map((r) => sealer.sealJson(r.message)), rows.map((r) => sealer.sealJson(r.payload)),
+      withMedia.map((r) => r.id), withMedia.map((r) => r.media?.id), withMedia.map((r) => r.media?.address),
+      withMedia.map((r) => r.media?.mimeType), withMedia.map((r) => r.media?.size),
+    ],
+  });
+  return { held: (out[0]?.held ?? 0) > 0, stored: out[0]?.stored ?? 0 };
+}
+
+/** Marks read receipts of inbound messages as sent to the network. */
+export async function writeReadsSent(pool: pg.Pool, lease: Lease, ids: readonly string[]): Promise<{ held: boolean }> {
+  const { rows } = await pool.query<{ held: number }>({
+    name: "waba_coreapp_reads_sent",
+    text: `WITH ${fenceCte},
+      upd AS (
+        UPDATE inbound_messages SET read_sent_at = now()
+        WHERE id = ANY($5::text[]) AND read_sent_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM upd)::int AS updated`,
+    values: [...fenceParams(lease), ids],
+  });
+  return { held: (rows[0]?.held ?? 0) > 0 };
+}
