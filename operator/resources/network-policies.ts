@@ -46,6 +46,7 @@ export function internalNetworkPolicy(ctx: BuildContext): NetworkPolicy {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
+    // Labelled with the component it mainly protects; it also covers the dispatcher and the Job.
     metadata: childMeta(ctx.owner, "coreapp", `${name}-internal`),
     spec: {
       podSelector: instancePods(name, ["coreapp", "webhook", "migrate"]).podSelector ?? {},
