@@ -145,18 +145,18 @@ export class EventRecorder {
       action: cut(input.action, 128), reason: cut(input.reason, 128), type: input.type, note: cut(input.note, 1024),
       regarding: { apiVersion: regarding.apiVersion, kind: regarding.kind, name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
     };
-    const creating = this.sink.create(event).then(() => {
+    const entry: Entry = { name, namespace, type: input.type, count: 1, written: 1, lastObserved: now, lastWrite: now, creating: Promise.resolve(false), timer: undefined };
+    entry.creating = this.sink.create(event).then(() => {
       this.count(input.type, "created");
       return true;
     }, (err: unknown) => {
       this.count(input.type, "failed");
       this.logger.warn({ err, reason: input.reason }, "could not create Event");
-      this.forget(key, entry);
+      this.forget(key, entry); // the next occurrence tries again
       return false;
     });
-    const entry: Entry = { name, namespace, type: input.type, count: 1, written: 1, lastObserved: now, lastWrite: now, creating, timer: undefined };
     this.entries.set(key, entry);
-    this.track(creating);
+    this.track(entry.creating);
     this.prune();
   }
 

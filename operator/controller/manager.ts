@@ -16,7 +16,7 @@
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { Applier } from "./apply.js";
 import { KubeClient } from "./client.js";
-import { systemClock, type Clock } from "./clock.js";
+import { sleep, systemClock, type Clock } from "./clock.js";
 import { Controller, type ControllerOptions } from "./controller.js";
 import { EventRecorder, apiEventSink } from "./events.js";
 import { startHealthServer, type HealthServer } from "./health-server.js";
@@ -70,6 +70,7 @@ export class Manager {
   private readonly informers: Informer[] = [];
   private readonly controllers: Controller[] = [];
   private readonly clock: Clock;
+  private readonly leaseClient: KubeClient;
   private readonly stopper = new AbortController();
   private http: HealthServer | undefined;
   private started = false;
@@ -87,20 +88,19 @@ export class Manager {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger({ name: options.name });
     this.metrics = new OperatorMetrics({ prefix: options.metricsPrefix ?? "operator" });
-    this.client = new KubeClient({
-      kubeConfig, metrics: this.metrics, clock: this.clock,
-      ...(options.writeQps !== undefined ? { writeQps: options.writeQps } : {}),
-      ...(options.writeBurst !== undefined ? { writeBurst: options.writeBurst } : {}),
-    });
+    this.client = new KubeClient({ kubeConfig, metrics: this.metrics, clock: this.clock, writeQps: options.writeQps, writeBurst: options.writeBurst });
     this.applier = new Applier(this.client, options.name);
     const le = options.leaderElection;
-    this.elector = le === false || le === undefined ? undefined : new LeaderElector(this.client, {
+    // The elector gets a client of its own (same counters, own write bucket): renewals must never
+    // queue behind a burst of reconcile writes, or a busy leader would lose its Lease.
+    this.leaseClient = new KubeClient({ kubeConfig, metrics: this.metrics, clock: this.clock });
+    this.elector = le === false || le === undefined ? undefined : new LeaderElector(this.leaseClient, {
       namespace: le.namespace,
       name: le.leaseName ?? options.name,
-      ...(options.identity !== undefined ? { identity: options.identity } : {}),
-      ...(le.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
-      ...(le.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
-      ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
+      identity: options.identity,
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
       onStartedLeading: () => { void this.startControllers(); },
       onStoppedLeading: () => { this.leadershipLost(); },
     }, { clock: this.clock, logger: this.logger, metrics: this.metrics });
@@ -146,7 +146,7 @@ export class Manager {
     this.started = true;
     if (this.options.http !== false) {
       const http = this.options.http ?? { port: 8080 };
-      this.http = await startHealthServer({ port: http.port, registry: this.metrics.registry, ready: () => this.ready(), ...(http.host ? { host: http.host } : {}) });
+      this.http = await startHealthServer({ port: http.port, host: http.host, registry: this.metrics.registry, ready: () => this.ready() });
     }
     if (this.options.handleSignals !== false) {
       process.once("SIGTERM", this.onSignal);
@@ -171,9 +171,10 @@ export class Manager {
     await Promise.all(this.controllers.map((c) => c.stop(this.options.shutdownTimeoutMs ?? 30_000)));
     await this.elector?.stop({ release: true });
     await Promise.all(this.informers.map((i) => i.stop()));
-    await this.events.flush();
+    await Promise.race([this.events.flush(), sleep(this.clock, 5000)]);
     await this.http?.close();
     this.client.close();
+    this.leaseClient.close();
     this.logger.info("manager stopped");
   }
 
