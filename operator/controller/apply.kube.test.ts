@@ -36,9 +36,15 @@ describe("server-side apply", () => {
       const third = await applier.apply(configMap(ns.name, "2"), second.object);
       expect(third.outcome).toBe("updated");
       expect(third.object.data).toEqual({ v: "2" });
+      // Typed client-node APIs made by the client are counted too.
+      const read = await client.api(CoreV1Api).readNamespacedConfigMap({ namespace: ns.name, name: "applied" });
+      expect(read.data).toEqual({ v: "2" });
+      await expect(client.api(CoreV1Api).readNamespacedConfigMap({ namespace: ns.name, name: "missing" })).rejects.toMatchObject({ code: 404 });
       expect(await requests(metrics)).toEqual([
         "apply configmaps 200 x2",
         "apply configmaps 201 x1",
+        "get configmaps 200 x1",
+        "get configmaps 404 x1",
         "list discovery 200 x1",
       ]);
     } finally {

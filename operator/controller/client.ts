@@ -32,7 +32,7 @@ export interface KubeClientOptions {
   readonly clock?: Clock;
 }
 
-export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;
@@ -89,7 +89,7 @@ export class KubeClient {
   }
 
   /** Sends one request; returns the HTTP status and the parsed JSON body. Non-2xx throws ApiException. */
-  async send(method: Verb, path: string, options: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
+  async send(method: Method, path: string, options: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
     const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod[method]);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) ctx.setQueryParam(k, String(v));
     ctx.setHeaderParam("Accept", "application/json");
@@ -108,7 +108,7 @@ export class KubeClient {
   }
 
   /** Like send(), returning only the body. */
-  async request<T = unknown>(method: Verb, path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     return (await this.send(method, path, options)).body as T;
   }
 

@@ -7,7 +7,7 @@ export { TerminalError, apiErrorInfo, describeError, isConflict, isGone, isNotFo
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export type { ObjectStore } from "./cache.js";
 export { Applier, type ApplyOutcome, type ApplyResult } from "./apply.js";
-export { KubeClient, type KubeClientOptions, type ObjectReference, type RequestOptions } from "./client.js";
+export { KubeClient, type KubeClientOptions, type Method, type ObjectReference, type RequestOptions } from "./client.js";
 export { EventRecorder, apiEventSink, type EventInput, type EventRecorderOptions, type EventSink, type EventType } from "./events.js";
 export { LeaderElector, type LeaderElectionOptions } from "./leader-election.js";
 export { OperatorMetrics, type MetricsOptions } from "./metrics.js";
