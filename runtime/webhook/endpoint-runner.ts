@@ -70,7 +70,15 @@ export class EndpointRunner {
     this.slots++;
     const slot: Promise<void> = this.runSlot()
       .catch((err: unknown) => { this.ctx.logger.warn({ endpoint: this.current.id, err: (err as Error).message }, "webhook delivery interrupted; retrying"); })
-      .finally(() => { this.slots--; this.running.delete(slot); });
+      .finally(() => {
+        this.slots--;
+        this.running.delete(slot);
+        // A wake that came while this slot was finding nothing to do must not be lost.
+        if (this.rewake && this.slots === 0 && !this.stopped) {
+          this.rewake = false;
+          this.startSlot();
+        }
+      });
     this.running.add(slot);
   }
 
