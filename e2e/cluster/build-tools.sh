@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane's binaries from the Go module proxy into a cache outside the
-# repository: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, helm.
+# repository: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, helm,
+# kind.
 # Each tool lives in a directory keyed by its version and the hash of its wrapper module, so a
 # warm cache rebuilds nothing and a version bump rebuilds only that tool. Stable symlinks to the
 # current builds are kept in "$WABA_CACHE/bin".
@@ -48,5 +49,8 @@ for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
   hstamp+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$minor"
 done
 build helm helm helm.sh/helm/v3/cmd/helm "$hstamp"
+
+# kind, for the kind path (make kind-up) on machines with Docker; here it checks e2e/kind/cluster.yaml.
+build kind kind sigs.k8s.io/kind ""
 
 echo "$cache/bin"
