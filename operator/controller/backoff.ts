@@ -33,8 +33,4 @@ export class Backoff {
   reset(): void {
     this.attempt = 0;
   }
-
-  get failures(): number {
-    return this.attempt;
-  }
 }

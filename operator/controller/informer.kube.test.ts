@@ -80,7 +80,7 @@ describe("an informer on a private cluster whose API server goes away", () => {
   beforeAll(async () => { cluster = await startPrivateCluster(); });
   afterAll(async () => { await cluster?.stop(); });
 
-  it("keeps retrying while the API server is down and catches up when it is back, without a restart", async () => {
+  it("keeps retrying while the API server is down, relists after 410 Gone and catches up when it is back, without a restart", async () => {
     const c = cluster!;
     const core = c.kubeConfig.makeApiClient(CoreV1Api);
     const { informer, seen, metrics, client } = startInformer(c.kubeConfig, "/api/v1/namespaces/default/configmaps", `${LABEL}=outage`);
@@ -88,6 +88,9 @@ describe("an informer on a private cluster whose API server goes away", () => {
       await informer.waitForSync(AbortSignal.timeout(30_000));
       await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "first", labels: { [LABEL]: "outage" } } } });
       await waitFor(() => seen.includes("add first"), { what: "the first ConfigMap" });
+      // A write the informer does not see moves the cluster past the informer's resourceVersion,
+      // so the restarted API server's fresh watch cache answers its watch with 410 Gone.
+      await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "unseen" } } });
 
       await c.stopApiServer();
       await waitFor(async () => ((await restarts(metrics)).error ?? 0) >= 2, { what: "the informer to fail to reconnect at least twice" });
@@ -101,6 +104,7 @@ describe("an informer on a private cluster whose API server goes away", () => {
       expect(informer.list().map((o) => o.metadata!.name)).toEqual(["after-outage"]);
       const watchCodes = (await metrics.apiRequests.get()).values.filter((v) => v.labels.verb === "watch").map((v) => String(v.labels.code));
       expect(watchCodes).toContain("error");
+      expect((await restarts(metrics)).gone).toBeGreaterThanOrEqual(1); // relisted after 410 Gone
     } finally {
       await informer.stop();
       client.close();

@@ -30,7 +30,6 @@ const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export class OperatorMetrics {
   readonly registry: Registry;
-  readonly prefix: string;
   readonly reconcileTotal: Counter<"controller" | "result">;
   readonly reconcileErrors: Counter<"controller">;
   readonly terminalErrors: Counter<"controller">;
@@ -53,7 +52,6 @@ export class OperatorMetrics {
   constructor(options: MetricsOptions = {}) {
     const { prefix = "operator", registry = new Registry(), defaultMetrics = true } = options;
     this.registry = registry;
-    this.prefix = prefix;
     if (defaultMetrics) collectDefaultMetrics({ register: registry });
     const registers = [registry];
     const p = (name: string) => `${prefix}_${name}`;

@@ -108,10 +108,6 @@ export class WorkQueue<K = string> {
     return this.processing.size;
   }
 
-  get shuttingDown(): boolean {
-    return this.stopping;
-  }
-
   /** Stops taking and handing out keys; blocked get() calls resolve undefined; delayed adds are dropped. */
   shutDown(): void {
     if (this.stopping) return;

@@ -22,11 +22,6 @@ export class FakeClock implements Clock {
     return { cancel: () => { entry.cancelled = true; } };
   }
 
-  /** Number of timers not yet fired nor cancelled. */
-  get timers(): number {
-    return this.pending.filter((p) => !p.cancelled).length;
-  }
-
   /**
    * Moves time forward by `ms`, firing due timers in order; between timers it lets promise
    * callbacks run, so code awaiting a timer proceeds as it would in real time.
