@@ -2,6 +2,7 @@
 //   *.test.ts       pure logic, no outside process
 //   *.pg.test.ts    a real PostgreSQL, started once for the run (runtime/db/testing)
 //   *.kube.test.ts  a real control plane, started or reused once for the run (e2e/testing)
+// (*.kind.test.ts need the kind cluster of make kind-up: e2e/kind/jest.config.js runs them.)
 const esm = {
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
@@ -16,7 +17,7 @@ export default {
       ...esm,
       displayName: "unit",
       testMatch: ["<rootDir>/**/*.test.ts"],
-      testPathIgnorePatterns: [...ignored, "\\.pg\\.test\\.ts$", "\\.kube\\.test\\.ts$"],
+      testPathIgnorePatterns: [...ignored, "\\.pg\\.test\\.ts$", "\\.kube\\.test\\.ts$", "\\.kind\\.test\\.ts$"],
     },
     {
       ...esm,
