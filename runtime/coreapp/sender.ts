@@ -285,7 +285,8 @@ export class Sender {
 
   private resendOverdue(): void {
     const overdue = Date.now() - this.deps.options.ackTimeoutMs;
-    const late = [...this.inflight.values()].filter((m) => m.box !== undefined && m.sentAt > 0 && m.sentAt < overdue);
+    // Never handed to the socket (not connected, or the lease was in doubt) counts as overdue too.
+    const late = [...this.inflight.values()].filter((m) => m.box !== undefined && m.sentAt < overdue);
     this.sendFrames(late, true);
   }
 }
