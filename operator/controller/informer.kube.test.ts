@@ -1,33 +1,8 @@
 // The informer against a real API server: it caches exactly the labelled objects, tells
-// handlers about every change, indexes children by owner, and survives API server restarts.
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
-import { startPrivateCluster, testCluster, useTestNamespace, waitFor, type PrivateCluster } from "../../e2e/testing/cluster.js";
-import { KubeClient } from "./client.js";
-import { Informer } from "./informer.js";
-import { OperatorMetrics } from "./metrics.js";
-
-const LABEL = "app.kubernetes.io/managed-by";
-
-function startInformer(kubeConfig: KubeConfig, path: string, labelSelector: string) {
-  const metrics = new OperatorMetrics({ defaultMetrics: false });
-  const client = new KubeClient({ kubeConfig, metrics });
-  // Pages of one object, so every list here is paginated.
-  const informer = new Informer<V1ConfigMap>({ path, labelSelector, pageSize: 1, backoff: { initialMs: 100, maxMs: 1000 } }, { client, metrics });
-  const seen: string[] = [];
-  informer.addHandlers({
-    add: (o) => seen.push(`add ${o.metadata!.name}`),
-    update: (o, old) => seen.push(`update ${o.metadata!.name} ${old.data?.v ?? ""}->${o.data?.v ?? ""}`),
-    delete: (o) => seen.push(`delete ${o.metadata!.name}`),
-  });
-  informer.start();
-  return { informer, seen, metrics, client };
-}
-
-async function restarts(metrics: OperatorMetrics): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const v of (await metrics.informerRestarts.get()).values) out[String(v.labels.reason)] = v.value;
-  return out;
-}
+// handlers about every change and indexes children by owner. (Outages: api-server-outage.kube.test.ts.)
+import { CoreV1Api } from "@kubernetes/client-node";
+import { testCluster, useTestNamespace, waitFor } from "../../e2e/testing/cluster.js";
+import { LABEL, startInformer } from "./testing/informers.js";
 
 describe("an informer on the shared cluster", () => {
   const ns = useTestNamespace();
@@ -71,43 +46,6 @@ describe("an informer on the shared cluster", () => {
       expect(informer.byOwner(owner.metadata!.uid!).map((o) => o.metadata!.name).sort()).toEqual(["child-a", "child-b"]);
     } finally {
       await informer.stop();
-    }
-  });
-});
-
-describe("an informer on a private cluster whose API server goes away", () => {
-  let cluster: PrivateCluster | undefined;
-  beforeAll(async () => { cluster = await startPrivateCluster(); });
-  afterAll(async () => { await cluster?.stop(); });
-
-  it("keeps retrying while the API server is down, relists after 410 Gone and catches up when it is back, without a restart", async () => {
-    const c = cluster!;
-    const core = c.kubeConfig.makeApiClient(CoreV1Api);
-    const { informer, seen, metrics, client } = startInformer(c.kubeConfig, "/api/v1/namespaces/default/configmaps", `${LABEL}=outage`);
-    try {
-      await informer.waitForSync(AbortSignal.timeout(30_000));
-      await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "first", labels: { [LABEL]: "outage" } } } });
-      await waitFor(() => seen.includes("add first"), { what: "the first ConfigMap" });
-      // A write the informer does not see moves the cluster past the informer's resourceVersion,
-      // so the restarted API server's fresh watch cache answers its watch with 410 Gone.
-      await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "unseen" } } });
-
-      await c.stopApiServer();
-      await waitFor(async () => ((await restarts(metrics)).error ?? 0) >= 2, { what: "the informer to fail to reconnect at least twice" });
-      await c.startApiServer();
-      await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "after-outage", labels: { [LABEL]: "outage" } } } });
-      await waitFor(() => seen.includes("add after-outage"), { what: "the informer to see a ConfigMap made after the outage", timeoutMs: 60_000 });
-
-      await c.restartApiServer();
-      await core.deleteNamespacedConfigMap({ namespace: "default", name: "first" });
-      await waitFor(() => seen.includes("delete first"), { what: "the informer to see a delete after a restart", timeoutMs: 60_000 });
-      expect(informer.list().map((o) => o.metadata!.name)).toEqual(["after-outage"]);
-      const watchCodes = (await metrics.apiRequests.get()).values.filter((v) => v.labels.verb === "watch").map((v) => String(v.labels.code));
-      expect(watchCodes).toContain("error");
-      expect((await restarts(metrics)).gone).toBeGreaterThanOrEqual(1); // relisted after 410 Gone
-    } finally {
-      await informer.stop();
-      client.close();
     }
   });
 });
