@@ -2,6 +2,7 @@
 // their statuses, inbound text and media, read receipts, failures, readiness and metrics.
 import { jest } from "@jest/globals";
 import { MediaStore } from "../media/store.js";
+import { insertMessages, messageRow } from "../webapp/messages/accept.js";
 import { until } from "../simulator/testing/until.js";
 import type { CoreappService } from "./main.js";
 import { startTestInstance, type TestInstance } from "./testing/instance.js";
@@ -59,6 +60,25 @@ test("messages to one recipient arrive in the order they were accepted", async (
     return m.length === 20 ? m : undefined;
   });
   expect(got.map((m) => m.id)).toEqual(ids);
+});
+
+test("a message whose accept commits after a later message's is still sent (the sweep behind the cursor)", async () => {
+  const late = await t.pool.connect();
+  try {
+    await late.query("BEGIN");
+    const [lateId] = await insertMessages(late, [messageRow({ input: "491701000010", waId: "491701000010", type: "text", body: { type: "text", text: { body: "late" } } }, undefined, t.sealer)]);
+    const earlyId = await t.queueText("491701000011", "early");
+    await until("the later message's delivery", async () => (await t.control.messages("491701000011")).length === 1);
+    await late.query("COMMIT");
+    const [got] = await until("the late commit's delivery", async () => {
+      const m = await t.control.messages("491701000010");
+      return m.length ? m : undefined;
+    });
+    expect(got?.id).toBe(lateId);
+    expect(earlyId).not.toBe(lateId);
+  } finally {
+    late.release();
+  }
 });
 
 test("a message to a number not on WhatsApp fails with 1013 and a failed status event", async () => {
