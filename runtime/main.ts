@@ -18,6 +18,10 @@ const starters: Partial<Record<Role, Starter>> = {
     await runMigrate(loadEnv("migrate", env), logger);
     return undefined;
   },
+  webapp: async (env, logger) => {
+    const { startWebapp } = await import("./webapp/server.js");
+    return startWebapp(loadEnv("webapp", env), logger, env);
+  },
   coreapp: async (env, logger) => {
     const { startCoreapp } = await import("./coreapp/main.js");
     return startCoreapp(loadEnv("coreapp", env), logger, env);
