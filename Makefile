@@ -59,3 +59,28 @@ test: node_modules tools lint ## lint, unit tests and every integration suite (s
 .PHONY: test-unit
 test-unit: node_modules ## unit tests only (no PostgreSQL, no control plane)
 	$(JEST) --selectProjects unit
+
+# Images and the kind path (a machine with Docker). Images are tagged with package.json's version,
+# which is also the chart's appVersion (its default tags).
+VERSION = $(shell node -p "require('./package.json').version")
+
+.PHONY: images
+images: ## build the operator and runtime images (needs Docker), tagged with package.json's version
+	docker build --file operator/Dockerfile --build-arg VERSION=$(VERSION) --tag waba-operator:$(VERSION) .
+	docker build --file runtime/Dockerfile --build-arg VERSION=$(VERSION) --tag waba-runtime:$(VERSION) .
+
+.PHONY: kind-up
+kind-up: ## a kind cluster (needs Docker): images, the chart, the simulator, an example instance Ready
+	e2e/kind/up.sh
+
+.PHONY: kind-e2e
+kind-e2e: node_modules ## the end-to-end suites on the kind cluster of kind-up, with real pods
+	e2e/kind/e2e.sh
+
+.PHONY: kind-down
+kind-down: ## delete the kind cluster
+	e2e/kind/down.sh
+
+.PHONY: e2e
+e2e: node_modules tools ## the chart's end-to-end suite on the local control plane (part of make test)
+	$(JEST) --selectProjects kube -- e2e/chart e2e/kind
