@@ -17,8 +17,7 @@ else
 fi
 
 step "building $operator_image and $runtime_image"
-docker build --file "$root/operator/Dockerfile" --build-arg "VERSION=$version" --tag "$operator_image" "$root"
-docker build --file "$root/runtime/Dockerfile" --build-arg "VERSION=$version" --tag "$runtime_image" "$root"
+make -C "$root" --no-print-directory images
 step "loading the images into the nodes"
 "$kind_bin" load docker-image --name "$cluster" "$operator_image" "$runtime_image"
 
