@@ -26,6 +26,7 @@ export default {
       testPathIgnorePatterns: ignored,
       globalSetup: "<rootDir>/runtime/db/testing/postgres.ts",
       globalTeardown: "<rootDir>/runtime/db/testing/global-teardown.ts",
+      setupFilesAfterEnv: ["<rootDir>/runtime/db/testing/pg-test-setup.ts"],
     },
     {
       ...esm,

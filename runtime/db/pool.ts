@@ -26,3 +26,23 @@ export function createPool(config: DbConfig, options: { max?: number; applicatio
 export function poolFromUrl(url: string, max = 10): pg.Pool {
   return new pg.Pool({ connectionString: url, max, keepAlive: true });
 }
+
+/**
+ * Resolves once the database answers. The migrate Job may start before PostgreSQL is up: it
+ * waits (with a capped backoff) instead of failing and burning the Job's retries.
+ */
+export async function waitForDatabase(pool: pg.Pool, signal: AbortSignal, onRetry: (err: Error) => void = () => undefined): Promise<void> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    signal.throwIfAborted();
+    try {
+      await pool.query("SELECT 1");
+      return;
+    } catch (err) {
+      onRetry(err as Error);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+  }
+}

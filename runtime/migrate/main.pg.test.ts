@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { verifySecret } from "../crypto/password.js";
-import { createTestDatabase } from "../db/testing/postgres.js";
+import { createTestDatabase, startPostgres } from "../db/testing/postgres.js";
 import { poolFromUrl } from "../db/pool.js";
 import { createLogger } from "../observability/logger.js";
 import { loadEnv } from "../config/env.js";
@@ -51,3 +51,32 @@ describe("the migrate role", () => {
     expect(rows).toEqual([{ generation: 1, shards: 4 }, { generation: 2, shards: 8 }]);
   });
 });
+
+describe("the migrate role, started before its database", () => {
+  it("waits for PostgreSQL to come up, then migrates", async () => {
+    const server = await startPostgres();
+    const lines: string[] = [];
+    const watched = createLogger({ role: "migrate", level: "info" }, { write: (line: string) => { lines.push(line); } });
+    try {
+      await server.pause();
+      const running = runMigrate(loadEnv("migrate", instanceEnv(server.url)), watched);
+      await waitUntil(() => lines.some((l) => l.includes("waiting for the database")));
+      await server.resume();
+      await running;
+      const pool = poolFromUrl(server.url);
+      const { rows } = await pool.query("SELECT shards FROM shard_map");
+      expect(rows).toEqual([{ shards: 1 }]);
+      await pool.end();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

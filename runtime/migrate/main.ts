@@ -5,14 +5,22 @@ import type pg from "pg";
 import type { RoleConfig } from "../config/env.js";
 import { hashSecret, verifySecret } from "../crypto/password.js";
 import { migrate } from "../db/migrate.js";
-import { createPool } from "../db/pool.js";
+import { createPool, waitForDatabase } from "../db/pool.js";
 import type { Logger } from "../observability/logger.js";
 import type { ShardCount } from "../sharding/hash.js";
 import { applyShardCount } from "../sharding/shard-map.js";
 
-export async function runMigrate(config: RoleConfig<"migrate">, logger: Logger): Promise<void> {
+/** How long the migrate step waits for the database to come up before giving up. */
+const databaseDeadlineMs = 10 * 60_000;
+
+export async function runMigrate(config: RoleConfig<"migrate">, logger: Logger, signal = AbortSignal.timeout(databaseDeadlineMs)): Promise<void> {
   const pool = createPool(config, { max: 2, applicationName: "waba-migrate" });
   try {
+    let warned = false;
+    await waitForDatabase(pool, signal, (err) => {
+      if (!warned) logger.warn({ reason: err.message }, "waiting for the database");
+      warned = true;
+    });
     const applied = await migrate(pool);
     logger.info({ applied }, applied.length ? "schema migrated" : "schema already current");
     await seedCredentials(pool, config, logger);

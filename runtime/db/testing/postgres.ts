@@ -18,6 +18,9 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Stops the server (fast shutdown, like a crash for clients) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Stops the server, keeping its data and port, until resume(). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 function binDir(): string {
@@ -67,6 +70,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async restart() {
       await stop("fast");
+      await start();
+    },
+    async pause() {
+      await stop("fast");
+    },
+    async resume() {
       await start();
     },
   };
