@@ -1,8 +1,9 @@
 // Sealing of data at rest with the instance key: XSalsa20-Poly1305 (libsodium secretbox).
-// Layout: 24-byte nonce || ciphertext. Nonces come from node:crypto (libsodium-wrappers'
+// Layout: 24-byte nonce || ciphertext. Nonces come from node:crypto through a pool (libsodium-wrappers'
 // randombytes_buf is ~15x slower, see shared/reference/performance-floors.md).
-import { createHmac, hkdfSync, randomFillSync } from "node:crypto";
+import { createHmac, hkdfSync } from "node:crypto";
 import sodium from "libsodium-wrappers";
+import { randomPooled } from "./random.js";
 
 const nonceBytes = 24;
 
@@ -22,7 +23,7 @@ export class Sealer {
   }
 
   seal(plain: Uint8Array | string): Buffer {
-    const nonce = randomFillSync(new Uint8Array(nonceBytes));
+    const nonce = randomPooled(nonceBytes);
     const message = typeof plain === "string" ? Buffer.from(plain, "utf8") : plain;
     const box = sodium.crypto_secretbox_easy(message, nonce, this.key);
     return Buffer.concat([nonce, box]);
