@@ -2,9 +2,9 @@
 // batcher: every request of a batch shares one multi-row INSERT … ON CONFLICT … RETURNING, which
 // also NOTIFYs waba_messages once per bucket (PostgreSQL folds identical notifications of one
 // transaction). A repeated Idempotency-Key gets the first message's id and inserts nothing.
-import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import type { Sealer } from "../../crypto/at-rest.js";
+import { randomPooled } from "../../crypto/random.js";
 import { bucketOf, recipientHash } from "../../sharding/hash.js";
 import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { OutboundMessage } from "./schema.js";
@@ -26,7 +26,7 @@ export type Queryable = Pick<pg.Pool, "query">;
 
 /** `wamid.` + base64url of 18 random bytes (the contract's message id). */
 export function newMessageId(): string {
-  return `wamid.${randomBytes(18).toString("base64url")}`;
+  return `wamid.${randomPooled(18).toString("base64url")}`;
 }
 
 export function messageRow(message: OutboundMessage, idempotencyKey: string | undefined, sealer: Sealer): MessageRow {
