@@ -97,7 +97,7 @@ export class Sender {
 
   /** A (re)connection is ready: everything unacknowledged goes again, then new heads. */
   onOpen(): void {
-    this.sendFrames([...this.inflight.values()].filter((m) => m.box !== undefined), true);
+    this.sendFrames([...this.inflight.values()].filter((m) => m.box !== undefined));
     this.scheduleDispatch();
   }
 
@@ -229,12 +229,12 @@ export class Sender {
     }
     this.ready.clear();
     this.deps.metrics.inflight.set(this.inflight.size);
-    this.sendFrames(heads.filter((m) => m.box !== undefined), false);
+    this.sendFrames(heads.filter((m) => m.box !== undefined));
     const unprepared = heads.filter((m) => m.box === undefined);
     if (unprepared.length === 0) return;
     void Promise.all(unprepared.map((m) => this.prepare(m))).then(() => {
       if (this.stopped) return;
-      this.sendFrames(unprepared.filter((m) => m.box !== undefined && this.inflight.get(m.id) === m), false);
+      this.sendFrames(unprepared.filter((m) => m.box !== undefined && this.inflight.get(m.id) === m));
       this.afterSettling();
     });
   }
@@ -269,7 +269,7 @@ export class Sender {
     }
   }
 
-  private sendFrames(messages: readonly Outgoing[], resend: boolean): void {
+  private sendFrames(messages: readonly Outgoing[]): void {
     if (messages.length === 0 || !this.deps.leaseValid()) return;
     const now = Date.now();
     for (let i = 0; i < messages.length; i += frameSize) {
@@ -277,7 +277,7 @@ export class Sender {
       const sent = this.deps.send({ type: "send", messages: chunk.map((m) => ({ id: m.id, to: m.recipient, box: m.box ?? "" })) });
       if (!sent) return; // not connected: onOpen sends them
       for (const m of chunk) {
-        if (resend || m.sentAt > 0) this.deps.metrics.resends.inc();
+        if (m.sentAt > 0) this.deps.metrics.resends.inc();
         m.sentAt = now;
       }
     }
@@ -287,6 +287,6 @@ export class Sender {
     const overdue = Date.now() - this.deps.options.ackTimeoutMs;
     // Never handed to the socket (not connected, or the lease was in doubt) counts as overdue too.
     const late = [...this.inflight.values()].filter((m) => m.box !== undefined && m.sentAt < overdue);
-    this.sendFrames(late, true);
+    this.sendFrames(late);
   }
 }
