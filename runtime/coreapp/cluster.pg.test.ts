@@ -56,13 +56,26 @@ async function expectExactlyOnceInOrder(traffic: Traffic, processes: readonly Co
   }, 30_000, 200);
 }
 
-test("with 4 shards and 5 CoreApp processes, the spare takes over a killed owner's shard within 10 s and nothing is lost, duplicated or reordered", async () => {
+/** 4 shards, 5 CoreApp processes, and messages flowing through them. */
+async function flowingOnFourShards(): Promise<{ processes: CoreappProcess[]; traffic: Traffic }> {
   t = await startTestInstance({ shards: 4 });
   const processes = await startProcesses(5, 4, 1);
   const traffic = new Traffic(t, spreadRecipients(40));
   traffic.start();
   await until("traffic flowing", async () => (await t.control.stats()).received > 100, 30_000, 100);
+  return { processes, traffic };
+}
 
+/** Lets `count` more messages reach the network, then stops the traffic. */
+async function flowThenStop(traffic: Traffic, count: number, what: string): Promise<void> {
+  const before = (await t.control.stats()).received;
+  await until(what, async () => (await t.control.stats()).received > before + count, 30_000, 100);
+  await traffic.stop();
+  expect(traffic.failures).toBe(0);
+}
+
+test("with 4 shards and 5 CoreApp processes, the spare takes over a killed owner's shard within 10 s and nothing is lost, duplicated or reordered", async () => {
+  const { processes, traffic } = await flowingOnFourShards();
   const victimLease = (await liveLeases(1)).find((l) => l.shard === 1);
   const victim = victimLease && ownerOf(victimLease, processes);
   if (!victimLease || !victim) throw new Error("no owner process of shard 1");
@@ -76,11 +89,7 @@ test("with 4 shards and 5 CoreApp processes, the spare takes over a killed owner
   expect(tookMs).toBeLessThan(10_000);
   expect(Number(takeover.epoch)).toBe(Number(victimLease.epoch) + 1);
 
-  // Keep traffic flowing through the new owner for a while, then check everything.
-  const sentBefore = (await t.control.stats()).received;
-  await until("traffic after the take-over", async () => (await t.control.stats()).received > sentBefore + 200, 30_000, 100);
-  await traffic.stop();
-  expect(traffic.failures).toBe(0);
+  await flowThenStop(traffic, 200, "traffic after the take-over");
   // The killed owner's shard had traffic before and after.
   expect([...traffic.expected.keys()].some((r) => bucketOf(r) % 4 === 1)).toBe(true);
   await expectExactlyOnceInOrder(traffic, processes);
@@ -88,12 +97,7 @@ test("with 4 shards and 5 CoreApp processes, the spare takes over a killed owner
 });
 
 test("changing from 4 to 8 shards while messages flow loses, duplicates and reorders nothing", async () => {
-  t = await startTestInstance({ shards: 4 });
-  const processes = await startProcesses(5, 4, 1);
-  const traffic = new Traffic(t, spreadRecipients(40));
-  traffic.start();
-  await until("traffic flowing", async () => (await t.control.stats()).received > 100, 30_000, 100);
-
+  const { processes, traffic } = await flowingOnFourShards();
   // What the operator does: a new shard map generation and four more CoreApp pods (8 + 1).
   const changedAt = Date.now();
   await t.setShards(8);
@@ -101,10 +105,7 @@ test("changing from 4 to 8 shards while messages flow loses, duplicates and reor
   const tookMs = Date.now() - changedAt;
   expect((await liveLeases(1)).length).toBe(0);
 
-  const sentBefore = (await t.control.stats()).received;
-  await until("traffic on 8 shards", async () => (await t.control.stats()).received > sentBefore + 200, 30_000, 100);
-  await traffic.stop();
-  expect(traffic.failures).toBe(0);
+  await flowThenStop(traffic, 200, "traffic on 8 shards");
   await expectExactlyOnceInOrder(traffic, processes);
   const owners = new Set((await liveLeases(2)).map((l) => l.holder));
   expect(owners.size).toBe(8);

@@ -9,6 +9,7 @@
 import type pg from "pg";
 import type { ShardCount } from "../sharding/hash.js";
 import type { ShardMap } from "../sharding/shard-map.js";
+import { inTransaction } from "../webapp/transaction.js";
 
 export interface Lease {
   readonly generation: number;
@@ -31,20 +32,11 @@ export function fenceParams(lease: Lease): [number, number, string, number] {
   return [lease.generation, lease.shard, lease.holder, lease.epoch];
 }
 
-async function underLeaseLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+function underLeaseLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1)", [leaseLockId]);
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return work(client);
+  });
 }
 
 const claimSql = `
