@@ -14,11 +14,17 @@ const ranks = ["queued", "failed", "sent", "delivered", "read"];
 const statusSql = `
 WITH ${fenceCte},
 input AS (
-  SELECT t.* FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::bytea[]) WITH ORDINALITY AS t(id, status, at, errors, payload, ord)
+  SELECT t.* FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::bytea[], $11::bytea[])
+    WITH ORDINALITY AS t(id, status, at, errors, payload, implied_sent, ord)
   WHERE EXISTS (SELECT 1 FROM lease)
 ),
 target AS (
-  SELECT m.seq, m.created_at, i.* FROM input i JOIN messages m ON m.id = i.id
+  SELECT m.seq, m.created_at, i.id, i.status, i.at, i.errors, i.payload, i.ord::numeric AS ord FROM input i JOIN messages m ON m.id = i.id
+  UNION ALL
+  -- A receipt for a message whose acknowledgement was never recorded (its sender crashed first)
+  -- implies it was sent: record and announce 'sent' just before it.
+  SELECT m.seq, m.created_at, i.id, 'sent', i.at, NULL, i.implied_sent, i.ord - 0.5 FROM input i JOIN messages m ON m.id = i.id
+  WHERE i.implied_sent IS NOT NULL AND m.status = 'queued'
 ),
 ins AS (
   INSERT INTO message_statuses (message_seq, status, at, errors)
@@ -27,7 +33,7 @@ ins AS (
   RETURNING message_seq, status
 ),
 fresh AS (
-  SELECT t.* FROM target t JOIN ins ON ins.message_seq = t.seq AND ins.status = t.status
+  SELECT DISTINCT ON (t.seq, t.status) t.* FROM target t JOIN ins ON ins.message_seq = t.seq AND ins.status = t.status ORDER BY t.seq, t.status, t.ord
 ),
 agg AS (
   SELECT seq, max(array_position($10::text[], status)) AS rank,
@@ -56,7 +62,7 @@ notified AS (
   SELECT pg_notify('${outboxChannel}', '') FROM (SELECT 1 FROM outbox LIMIT 1) x
 )
 SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM notified)::int AS notified,
-  coalesce((SELECT json_agg(json_build_array(id, status, (extract(epoch FROM created_at) * 1000)::float8)) FROM fresh), '[]') AS fresh`;
+  coalesce((SELECT json_agg(json_build_array(id, status, (extract(epoch FROM created_at) * 1000)::float8) ORDER BY ord) FROM fresh), '[]') AS fresh`;
 
 export interface StatusWriteResult {
   readonly held: boolean;
@@ -75,6 +81,7 @@ export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer,
       changes.map((c) => (c.errors?.length ? JSON.stringify(c.errors) : null)),
       changes.map((c) => sealer.sealJson(statusPayload(c))),
       ranks,
+      changes.map((c) => (c.status === "delivered" || c.status === "read" ? sealer.sealJson(statusPayload({ ...c, status: "sent" })) : null)),
     ],
   });
   const row = rows[0];

@@ -1,0 +1,72 @@
+// The batched status statement against a real PostgreSQL: each status recorded and announced
+// once, statuses only move forward, and a receipt implies `sent`.
+import type pg from "pg";
+import { Sealer } from "../crypto/at-rest.js";
+import { migrate } from "../db/migrate.js";
+import { poolFromUrl } from "../db/pool.js";
+import { createTestDatabase } from "../db/testing/postgres.js";
+import { applyShardCount } from "../sharding/shard-map.js";
+import { claimShard, type Lease } from "./lease.js";
+import type { StatusChange } from "./payloads.js";
+import { writeStatuses } from "./writes.js";
+
+let db: { url: string; drop: () => Promise<void> };
+let pool: pg.Pool;
+let lease: Lease;
+let sealer: Sealer;
+
+beforeEach(async () => {
+  db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL ?? "", "writes");
+  pool = poolFromUrl(db.url, 4);
+  await migrate(pool);
+  lease = (await claimShard(pool, "me", await applyShardCount(pool, 1), 60))!;
+  sealer = await Sealer.fromBase64Key(Buffer.alloc(32, 2).toString("base64"));
+  await pool.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ('wamid.a', '491700000000', 1, 1, 'text', '\\x00')");
+});
+afterEach(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+const at = (s: number) => new Date(1_700_000_000_000 + s * 1000);
+const change = (status: StatusChange["status"], s: number): StatusChange => ({ id: "wamid.a", recipient: "491700000000", status, at: at(s) });
+
+async function state(): Promise<{ status: string; statuses: string[]; events: string[] }> {
+  const m = await pool.query<{ status: string }>("SELECT status FROM messages");
+  const s = await pool.query<{ status: string }>("SELECT status FROM message_statuses ORDER BY at, status");
+  const e = await pool.query<{ payload: Buffer }>("SELECT payload FROM webhook_outbox ORDER BY id");
+  return {
+    status: m.rows[0]?.status ?? "",
+    statuses: s.rows.map((r) => r.status),
+    events: e.rows.map((r) => (sealer.openJson(r.payload) as { status: { status: string } }).status.status),
+  };
+}
+
+test("sent, delivered and read in one batch are each recorded and announced once, in order", async () => {
+  const result = await writeStatuses(pool, lease, sealer, [change("sent", 1), change("delivered", 2), change("read", 3)]);
+  expect(result.fresh.map((f) => f.status)).toEqual(["sent", "delivered", "read"]);
+  expect(await state()).toEqual({ status: "read", statuses: ["sent", "delivered", "read"], events: ["sent", "delivered", "read"] });
+});
+
+test("a repeated receipt adds nothing and a late one never moves the status back", async () => {
+  await writeStatuses(pool, lease, sealer, [change("sent", 1), change("read", 3)]);
+  const again = await writeStatuses(pool, lease, sealer, [change("read", 3), change("delivered", 2)]);
+  expect(again.fresh.map((f) => f.status)).toEqual(["delivered"]);
+  expect((await state()).status).toBe("read");
+  expect((await state()).events).toEqual(["sent", "read", "delivered"]);
+});
+
+test("a receipt for a message whose acknowledgement was never recorded records and announces sent first", async () => {
+  await writeStatuses(pool, lease, sealer, [change("delivered", 2), change("read", 3)]);
+  const { status, statuses, events } = await state();
+  expect({ status, statuses: statuses.sort(), events }).toEqual({ status: "read", statuses: ["delivered", "read", "sent"], events: ["sent", "delivered", "read"] });
+  const sentAt = await pool.query<{ sent_at: Date }>("SELECT sent_at FROM messages");
+  expect(sentAt.rows[0]?.sent_at).toEqual(at(2));
+});
+
+test("a refusal fails a queued message with the network's error", async () => {
+  await writeStatuses(pool, lease, sealer, [{ ...change("failed", 1), errors: [{ code: 1026, title: "Receiver Incapable" }] }]);
+  const { rows } = await pool.query<{ status: string; error: unknown }>("SELECT status, error FROM messages");
+  expect(rows[0]).toEqual({ status: "failed", error: [{ code: 1026, title: "Receiver Incapable" }] });
+  expect((await state()).events).toEqual(["failed"]);
+});
