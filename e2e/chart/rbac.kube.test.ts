@@ -1,0 +1,84 @@
+// The chart's RBAC is what the operator needs, not decoration: with one verb it uses taken out
+// of its Role (create on Deployments: a server-side apply that creates an object needs create,
+// not only patch), an instance cannot converge and the API server says why; with the verb back,
+// the same instance becomes Ready. The release watches one namespace, so its rules are a Role
+// there (the lifecycle suite covers the default ClusterRole).
+import { join } from "node:path";
+import { CoreV1Api, RbacAuthorizationV1Api, type V1Role } from "@kubernetes/client-node";
+import { installCrd } from "../../operator/api/testing/install-crd.js";
+import { waitFor, type TestCluster } from "../testing/cluster.js";
+import { deleteNamespaces, describeInstances, freePort, instances, restrictedNamespace } from "./cluster-helpers.js";
+import { chartDir, examplesDir } from "./files.js";
+import { setArgs } from "./helm.js";
+import { inClusterOperator, startLocalOperator, type Operator } from "./operator.js";
+import { onKind, suiteCluster, type SuiteCluster } from "./target.js";
+
+const patience = onKind ? 600_000 : 90_000;
+let suite: SuiteCluster;
+let cluster: TestCluster;
+const namespaces: string[] = [];
+let operator: Operator | undefined;
+
+beforeAll(async () => {
+  suite = await suiteCluster();
+  cluster = suite.cluster;
+  await installCrd(cluster);
+});
+afterAll(async () => {
+  await operator?.stop();
+  if (suite.operatorInCluster) await deleteNamespaces(cluster, namespaces);
+  await suite.stop();
+});
+
+test("without create on Deployments the operator cannot build an instance; with it back the instance becomes Ready", async () => {
+  const system = await restrictedNamespace(cluster, "waba-system");
+  const apps = await restrictedNamespace(cluster, "acme");
+  namespaces.push(system, apps);
+  const release = "rbac";
+  const values: Record<string, unknown> = {
+    "crds.install": false,
+    "operator.watchNamespace": apps,
+    "admissionWebhook.namespaceSelector": { matchLabels: { "kubernetes.io/metadata.name": apps } },
+  };
+  if (!suite.operatorInCluster) {
+    const webhookPort = await freePort();
+    Object.assign(values, { "admissionWebhook.port": webhookPort, "admissionWebhook.url": `https://127.0.0.1:${webhookPort}/validate-wabainstance` });
+  }
+  await cluster.helm(["install", release, chartDir, "-n", system, "--wait", "--timeout", "5m", ...setArgs(values)]);
+
+  // Take `create` out of the rule on Deployments in the release's Role.
+  const rbac = cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  const name = `${release}-waba-operator`;
+  const granted = await rbac.readNamespacedRole({ name, namespace: apps });
+  const deploymentsRule = (role: V1Role) => role.rules?.find((r) => r.apiGroups?.includes("apps") && r.resources?.includes("deployments"));
+  expect(deploymentsRule(granted)?.verbs).toContain("create");
+  const reduced = structuredClone(granted);
+  const rule = deploymentsRule(reduced)!;
+  rule.verbs = rule.verbs.filter((v) => v !== "create");
+  await rbac.replaceNamespacedRole({ name, namespace: apps, body: reduced });
+
+  operator = suite.operatorInCluster ? inClusterOperator() : await startLocalOperator(cluster, system, release, { env: { WABA_OPERATOR_HTTP_PORT: String(await freePort()) } });
+  await cluster.kubectl(["apply", "-n", apps, "-f", join(examplesDir, "basic-eu-central-1.yaml")]);
+
+  // The operator gets as far as the children it may create, and reports the refusal on the instance.
+  const forbidden = await waitFor(async () => {
+    const [instance] = await instances(cluster, apps);
+    return instance?.status?.conditions?.find((c) => /forbidden/i.test(c.message ?? ""));
+  }, { what: "a condition of acme-basic reporting the forbidden Deployment", timeoutMs: patience, intervalMs: 500 });
+  expect(forbidden.message).toMatch(/deployments/);
+  await cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: "acme-basic-credentials", namespace: apps }); // what it may create, it did
+  const { stdout } = await cluster.kubectl(["get", "deployments", "-n", apps, "-o", "name"]);
+  expect(stdout.trim()).toBe("");
+  expect((await instances(cluster, apps))[0]?.status?.phase).not.toBe("Ready");
+
+  // With the verb back (as the chart grants it), the same instance converges.
+  const back = structuredClone(granted);
+  back.metadata!.resourceVersion = (await rbac.readNamespacedRole({ name, namespace: apps })).metadata?.resourceVersion;
+  await rbac.replaceNamespacedRole({ name, namespace: apps, body: back });
+  await waitFor(async () => {
+    const [instance] = await instances(cluster, apps);
+    return instance?.status?.phase === "Ready";
+  }, { what: "acme-basic Ready once the Role grants create again", timeoutMs: patience, intervalMs: 500 }).catch(async (e: unknown) => {
+    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator?.output().slice(-2000) ?? ""}`);
+  });
+}, 3 * patience);
