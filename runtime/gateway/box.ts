@@ -1,27 +1,12 @@
 // End-to-end encryption between the business and devices: crypto_box (X25519 +
 // XSalsa20-Poly1305). The shared key of each peer is computed once (crypto_box_beforenm) and
-// cached by the peer's public key object, and nonces come from node:crypto's randomFillSync, a
-// few thousand at a time: both are an order of magnitude cheaper than libsodium-wrappers' defaults
+// cached by the peer's public key object, and nonces come from node:crypto's randomFillSync, many
+// at a time (crypto/random.ts): both are an order of magnitude cheaper than libsodium-wrappers' defaults
 // (shared/reference/performance-floors.md). A box is nonce (24 bytes) || ciphertext.
-import { randomFillSync } from "node:crypto";
 import sodium from "libsodium-wrappers";
+import { randomPooled } from "../crypto/random.js";
 
 const nonceBytes = 24;
-const noncesPerFill = 2730; // 64 KiB of randomness per randomFillSync call
-
-let noncePool = Buffer.alloc(0);
-let nonceOffset = 0;
-
-/** 24 fresh random bytes; never handed out twice (the pool is replaced, not reused). */
-function nextNonce(): Uint8Array {
-  if (nonceOffset + nonceBytes > noncePool.length) {
-    noncePool = randomFillSync(Buffer.allocUnsafeSlow(nonceBytes * noncesPerFill));
-    nonceOffset = 0;
-  }
-  const nonce = noncePool.subarray(nonceOffset, nonceOffset + nonceBytes);
-  nonceOffset += nonceBytes;
-  return nonce;
-}
 
 export interface KeyPair {
   readonly publicKey: Uint8Array;
@@ -56,7 +41,7 @@ export class BoxKeys {
   }
 
   seal(plain: Uint8Array | string, peerPublicKey: Uint8Array): Buffer {
-    const nonce = nextNonce();
+    const nonce = randomPooled(nonceBytes);
     const message = typeof plain === "string" ? Buffer.from(plain, "utf8") : plain;
     const ciphertext = sodium.crypto_box_easy_afternm(message, nonce, this.sharedKey(peerPublicKey));
     return Buffer.concat([nonce, ciphertext]);
