@@ -1,6 +1,7 @@
 // Builds the WebApp: its parts (auth, caches, batcher, cluster view), the express app with the
-// /v1 routes and the Cloud surface, and one request listener that also answers /healthz, /readyz
-// and /metrics. The API answers 503 until the schema is there and the in-memory views (revoked
+// /v1 routes and the Cloud surface, and one request listener that answers the send endpoints
+// itself (messages/send.ts: the hot path skips express), /healthz, /readyz and /metrics, and
+// hands everything else to express. The API answers 503 until the schema is there and the in-memory views (revoked
 // tokens, CoreApp reports) have loaded once.
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type RequestHandler } from "express";
@@ -16,7 +17,7 @@ import { MediaStore } from "../media/store.js";
 import type { Logger } from "../observability/logger.js";
 import { metricsRegistry } from "../observability/metrics.js";
 import { opsHandler } from "../observability/ops-server.js";
-import { ApiError, cloudError, onPremError } from "./errors.js";
+import { ApiError } from "./errors.js";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { RevocationList } from "./auth/revocations.js";
@@ -29,10 +30,11 @@ import { mediaRoutes } from "./media/routes.js";
 import { defaultBatching, MessageAcceptor } from "./messages/accept.js";
 import type { BatcherOptions } from "./messages/batcher.js";
 import { messageRoutes } from "./messages/routes.js";
+import { cloudVersion, handleSend, sendRouteOf } from "./messages/send.js";
 import { webappMetrics } from "./metrics.js";
 import { monitoringRoutes } from "./monitoring.js";
 import { KeyedRateLimiter, type RateLimit } from "./rate-limit.js";
-import { onPremErrorHandler, reply, sendJson, nextRequestId } from "./respond.js";
+import { errorHandler, sendError } from "./respond.js";
 import { settingsRoutes } from "./settings/routes.js";
 import { shardRoutes } from "./shards.js";
 import { userRoutes } from "./users/routes.js";
@@ -64,7 +66,6 @@ export interface Webapp {
 }
 
 const opsPaths = new Set(["/healthz", "/readyz", "/metrics"]);
-const cloudPath = /^\/v\d{1,3}\.\d{1,2}\//;
 
 export async function buildWebapp(config: RoleConfig<"webapp">, logger: Logger, options: WebappOptions = {}): Promise<Webapp> {
   const ownPool = options.pool === undefined;
@@ -107,8 +108,8 @@ export async function buildWebapp(config: RoleConfig<"webapp">, logger: Logger, 
   app.use(observe(ctx, () => serving));
   app.use(messageRoutes(ctx), userRoutes(ctx), contactRoutes(ctx), mediaRoutes(ctx), settingsRoutes(ctx), shardRoutes(ctx), monitoringRoutes(ctx));
   app.use(cloudRoutes(ctx));
-  app.use(noRoute);
-  app.use(onPremErrorHandler(logger));
+  app.use(noRoute(logger));
+  app.use(errorHandler("onprem", logger));
 
   const ops = opsHandler(registry, async () => serving && (await schemaVersion(pool)) >= latestVersion);
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
@@ -116,7 +117,9 @@ export async function buildWebapp(config: RoleConfig<"webapp">, logger: Logger, 
       ops(req, res).catch(() => { if (!res.headersSent) res.writeHead(500).end(); });
       return;
     }
-    app(req, res);
+    const send = sendRouteOf(req.method, req.url);
+    if (send) handleSend(ctx, send, req, res, serving);
+    else app(req, res);
   };
 
   return {
@@ -147,8 +150,9 @@ function observe(ctx: WebappContext, serving: () => boolean): RequestHandler {
 }
 
 /** No route matched: 404 in the shape of the surface the path belongs to. */
-const noRoute: RequestHandler = (req, res) => {
-  const error = new ApiError("notFound", `no endpoint ${req.method} ${req.path.slice(0, 200)}`);
-  if (cloudPath.test(req.path)) sendJson(res, 404, cloudError(error, nextRequestId()));
-  else reply(res, 404, onPremError(error));
-};
+function noRoute(logger: Logger): RequestHandler {
+  return (req, res) => {
+    const error = new ApiError("notFound", `no endpoint ${req.method} ${req.path.slice(0, 200)}`);
+    sendError(cloudVersion.test(req.path.split("/")[1] ?? "") ? "cloud" : "onprem", res, error, { method: req.method }, logger);
+  };
+}

@@ -9,14 +9,18 @@ import { retryAfterSeconds } from "./rate-limit.js";
 export type Surface = "messages" | "other";
 
 export function authorize(ctx: WebappContext, permission: Permission, surface: Surface = "other"): RequestHandler {
-  const monitoring = permission === "monitoring.read";
   return async (req, res, next) => {
-    const principal = await ctx.auth.authenticate(req.headers.authorization, monitoring);
-    limit(ctx, surface, surface === "messages" ? "messages" : principalId(principal));
-    if (!allowed(principal, permission)) throw new ApiError("forbidden", "this account's role may not do this");
-    res.locals.principal = principal;
+    res.locals.principal = await authorizeRequest(ctx, req.headers.authorization, permission, surface);
     next();
   };
+}
+
+/** The caller, once authenticated (401), under the limit (429) and allowed (403). */
+export async function authorizeRequest(ctx: WebappContext, authorization: string | undefined, permission: Permission, surface: Surface): Promise<Principal> {
+  const principal = await ctx.auth.authenticate(authorization, permission === "monitoring.read");
+  limit(ctx, surface, surface === "messages" ? "messages" : principalId(principal));
+  if (!allowed(principal, permission)) throw new ApiError("forbidden", "this account's role may not do this");
+  return principal;
 }
 
 /** Throws the 429 when `key` is over its limit. */

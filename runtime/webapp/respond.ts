@@ -2,7 +2,8 @@
 // one middleware each, which never lets an internal message reach the client.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { ErrorRequestHandler, Request, Response } from "express";
+import type { ServerResponse } from "node:http";
+import type { ErrorRequestHandler } from "express";
 import type { Logger } from "../observability/logger.js";
 import { ApiError, cloudError, onPremError } from "./errors.js";
 
@@ -24,11 +25,11 @@ export const meta = { version: runtimeVersion(), api_status: "stable" } as const
 const json = "application/json; charset=utf-8";
 
 /** Sends `body` as JSON with `meta` added. */
-export function reply(res: Response, status: number, body: object, headers: Record<string, string> = {}): void {
+export function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   sendJson(res, status, { ...body, meta }, headers);
 }
 
-export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": json, "content-length": Buffer.byteLength(text), ...headers }).end(text);
 }
@@ -41,35 +42,34 @@ export function nextRequestId(): string {
   return `${boot}-${sequence.toString(36)}`;
 }
 
+export type ErrorShape = "onprem" | "cloud";
+
 /** Turns anything thrown into an ApiError; unknown errors are logged here with a request id. */
-export function toApiError(err: unknown, req: Request, logger: Logger): { error: ApiError; requestId: string } {
+export function toApiError(err: unknown, where: { method?: string; route?: string }, logger: Logger): { error: ApiError; requestId: string } {
   const requestId = nextRequestId();
   if (err instanceof ApiError) return { error: err, requestId };
   // express' router marks undecodable path parameters with status 400
   if ((err as { status?: unknown } | null)?.status === 400) return { error: new ApiError("invalidRequest", "the request path could not be decoded"), requestId };
   const e = err as { name?: string; message?: string; code?: string } | null;
-  logger.error({ requestId, method: req.method, route: (req.route as { path?: string } | undefined)?.path, err: { type: e?.name, message: e?.message, code: e?.code } }, "request failed");
+  logger.error({ requestId, method: where.method, route: where.route, err: { type: e?.name, message: e?.message, code: e?.code } }, "request failed");
   return { error: new ApiError("internal", `request ${requestId} failed; the server logged it`), requestId };
 }
 
-function abandon(res: Response): void {
-  res.destroy();
+/**
+ * Answers an error in the surface's shape: on-prem {"errors":[{code,title,details}],"meta"}, Cloud
+ * {"error":{message,type,code,error_subcode,fbtrace_id}}. A response already under way is cut.
+ */
+export function sendError(shape: ErrorShape, res: ServerResponse, err: unknown, where: { method?: string; route?: string }, logger: Logger): void {
+  if (res.headersSent) { res.destroy(); return; }
+  const { error, requestId } = toApiError(err, where, logger);
+  const headers = { "x-request-id": requestId, ...error.headers };
+  if (shape === "cloud") sendJson(res, error.entry.status, cloudError(error, requestId), headers);
+  else reply(res, error.entry.status, onPremError(error), headers);
 }
 
-/** The on-prem surface: {"errors":[{code,title,details}],"meta"}. */
-export function onPremErrorHandler(logger: Logger): ErrorRequestHandler {
+/** express' error middleware for one surface. */
+export function errorHandler(shape: ErrorShape, logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    if (res.headersSent) { abandon(res); return; }
-    const { error, requestId } = toApiError(err, req, logger);
-    reply(res, error.entry.status, onPremError(error), { "x-request-id": requestId, ...error.headers });
-  };
-}
-
-/** The Cloud surface: {"error":{message,type,code,error_subcode,fbtrace_id}}. */
-export function cloudErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    if (res.headersSent) { abandon(res); return; }
-    const { error, requestId } = toApiError(err, req, logger);
-    sendJson(res, error.entry.status, cloudError(error, requestId), { "x-request-id": requestId, ...error.headers });
+    sendError(shape, res, err, { method: req.method, route: (req.route as { path?: string } | undefined)?.path }, logger);
   };
 }

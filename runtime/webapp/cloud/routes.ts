@@ -1,5 +1,5 @@
 // The Cloud API surface, so a Cloud API SDK pointed at this WebApp works unchanged:
-//   POST   /v{N}/{phone-number-id}/messages   send, or {"status":"read","message_id"} to mark read
+//   POST   /v{N}/{phone-number-id}/messages   send or mark read: messages/send.ts, before express
 //   POST   /v{N}/{phone-number-id}/media      multipart upload (file, type, messaging_product)
 //   GET    /v{N}/{media-id}                   media metadata with a download url (GET it with the same bearer)
 //   DELETE /v{N}/{media-id}
@@ -7,55 +7,28 @@
 // {"error":{message,type,code,error_subcode,fbtrace_id}}. Registered after the /v1 routes, so
 // /v1/health and friends are never taken for media ids.
 import { Router, type NextFunction, type Request, type Response } from "express";
-import { z } from "zod";
 import type { WebappContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { authorize } from "../guard.js";
 import { maxMediaBytes } from "../media/limits.js";
 import { parseMultipart } from "./multipart.js";
 import { deleteMedia, findMedia, isMediaId, readMedia, saveMedia, sha256Hex } from "../media/repository.js";
-import { parseMessage } from "../messages/schema.js";
-import { acceptMessage, idempotencyKeyOf, markRead } from "../messages/service.js";
-import { mediaTypeOf, readBody, readJson } from "../request-body.js";
-import { cloudErrorHandler, sendJson } from "../respond.js";
-import { parseOrThrow } from "../validation.js";
-
-const versionPattern = /^v\d{1,3}(\.\d{1,2})?$/;
-const readRequest = z.strictObject({
-  messaging_product: z.literal("whatsapp"),
-  status: z.literal("read"),
-  message_id: z.string().min(1).max(256),
-  typing_indicator: z.strictObject({ type: z.literal("text") }).optional(),
-});
+import { cloudVersion } from "../messages/send.js";
+import { mediaTypeOf, readBody } from "../request-body.js";
+import { errorHandler, sendJson } from "../respond.js";
 
 export function cloudRoutes(ctx: WebappContext): Router {
   const router = Router();
   const cloudPath = (req: Request, _res: Response, next: NextFunction) => {
-    next(versionPattern.test(req.params.version as string) ? undefined : "route");
+    next(cloudVersion.test(req.params.version as string) ? undefined : "route");
   };
   const ourNumber = (req: Request) => {
     const id = req.params.phoneNumberId as string;
     if (id !== ctx.config.WABA_PHONE_NUMBER_ID) throw new ApiError("notFound", `Unsupported request: object with ID '${id.slice(0, 40)}' does not exist`);
   };
   const mediaPath = (req: Request, _res: Response, next: NextFunction) => {
-    next(versionPattern.test(req.params.version as string) && isMediaId(req.params.mediaId as string) ? undefined : "route");
+    next(cloudVersion.test(req.params.version as string) && isMediaId(req.params.mediaId as string) ? undefined : "route");
   };
-
-  router.post("/:version/:phoneNumberId/messages", cloudPath, authorize(ctx, "messages.send", "messages"), async (req, res) => {
-    ourNumber(req);
-    const key = idempotencyKeyOf(req.headers["idempotency-key"]);
-    const body = await readJson(req);
-    if (body.status !== undefined) {
-      const read = parseOrThrow(readRequest, body);
-      if (!(await markRead(ctx, read.message_id))) throw new ApiError("notFound", "message_id: no inbound message with this id");
-      sendJson(res, 200, { success: true });
-      return;
-    }
-    const message = parseMessage(body, "cloud");
-    const id = await acceptMessage(ctx, message, key);
-    sendJson(res, 200, { messaging_product: "whatsapp", contacts: [{ input: message.input, wa_id: message.waId }], messages: [{ id }] });
-    ctx.metrics.acceptSeconds.observe((performance.now() - (res.locals.started as number)) / 1000);
-  });
 
   router.post("/:version/:phoneNumberId/media", cloudPath, authorize(ctx, "media.write"), async (req, res) => {
     ourNumber(req);
@@ -82,7 +55,7 @@ export function cloudRoutes(ctx: WebappContext): Router {
     sendJson(res, 200, { success: true });
   });
 
-  router.use(cloudErrorHandler(ctx.logger));
+  router.use(errorHandler("cloud", ctx.logger));
   return router;
 }
 

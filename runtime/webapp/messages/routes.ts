@@ -1,4 +1,5 @@
-// POST /v1/messages (send) and PUT /v1/messages/{id} (mark an inbound message read).
+// PUT /v1/messages/{id} (mark an inbound message read). Sends (POST /v1/messages) are served
+// before express by send.ts.
 import { Router } from "express";
 import { z } from "zod";
 import type { WebappContext } from "../context.js";
@@ -7,21 +8,12 @@ import { authorize, methodNotAllowed } from "../guard.js";
 import { readJson } from "../request-body.js";
 import { reply } from "../respond.js";
 import { parseOrThrow } from "../validation.js";
-import { parseMessage } from "./schema.js";
-import { acceptMessage, idempotencyKeyOf, markRead } from "./service.js";
+import { markRead } from "./service.js";
 
 const readRequest = z.strictObject({ status: z.literal("read") });
 
 export function messageRoutes(ctx: WebappContext): Router {
   const router = Router();
-  router.post("/v1/messages", authorize(ctx, "messages.send", "messages"), async (req, res) => {
-    const started = performance.now();
-    const key = idempotencyKeyOf(req.headers["idempotency-key"]);
-    const message = parseMessage(await readJson(req), "onprem");
-    const id = await acceptMessage(ctx, message, key);
-    reply(res, 201, { messages: [{ id }] });
-    ctx.metrics.acceptSeconds.observe((performance.now() - started) / 1000);
-  });
   router.put("/v1/messages/:id", authorize(ctx, "messages.markRead"), async (req, res) => {
     parseOrThrow(readRequest, await readJson(req));
     if (!(await markRead(ctx, req.params.id as string))) throw new ApiError("notFound", "no inbound message with this id");
