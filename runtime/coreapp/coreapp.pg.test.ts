@@ -81,6 +81,21 @@ test("a message whose accept commits after a later message's is still sent (the 
   }
 });
 
+test("after a recipient's device changed its key, the next message is refused once, re-encrypted for the new key and delivered", async () => {
+  await t.queueText("491701000020", "to the old phone");
+  await until("the first delivery", async () => (await t.control.messages("491701000020")).length === 1);
+  await t.control.registerDevice("491701000020");
+  const id = await t.queueText("491701000020", "to the new phone");
+  const got = await until("the second delivery", async () => {
+    const m = await t.control.messages("491701000020");
+    return m.length === 2 ? m : undefined;
+  });
+  expect(got[1]).toMatchObject({ id, content: { text: { body: "to the new phone" } } });
+  expect((await t.control.stats()).refused).toBe(1);
+  const { rows } = await t.pool.query<{ status: string }>("SELECT status FROM messages WHERE id = $1", [id]);
+  expect(rows[0]?.status).not.toBe("failed");
+});
+
 test("a message to a number not on WhatsApp fails with 1013 and a failed status event", async () => {
   const id = await t.queueText("9991234567", "nobody home");
   const row = await until("failure", async () => {

@@ -86,10 +86,6 @@ export class Sender {
     this.wake();
   }
 
-  get inflightCount(): number {
-    return this.inflight.size;
-  }
-
   /** New messages may be queued: load them. */
   wake(): void {
     if (!this.paused && !this.stopped) void this.load();

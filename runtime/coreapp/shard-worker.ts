@@ -45,7 +45,7 @@ export class ShardWorker {
   private readonly sender: Sender;
   private readonly inbound: Inbound;
   private readonly statuses: GroupCommit<StatusItem>;
-  private readonly readTimer: NodeJS.Timeout;
+  private readTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
@@ -57,17 +57,16 @@ export class ShardWorker {
   ) {
     this.buckets = bucketsOfShard(lease.shard, lease.shards);
     this.bucketSet = new Set(this.buckets);
-    const lost = () => { if (!this.stopped) this.onLost(); };
     this.statuses = new GroupCommit((items) => this.writeStatuses(items), (err) => { deps.logger.warn({ err }, "writing statuses failed; retrying"); });
     this.sender = new Sender({
       ...deps, buckets: this.buckets, leaseValid, options: deps.senderOptions,
       settle: (change, done) => { this.statuses.add({ change, done }); },
     });
-    this.inbound = new Inbound({ ...deps, lease, buckets: this.buckets, onLost: lost, confirm: (eids) => { this.confirm(eids); } });
-    this.readTimer = setInterval(() => { this.wakeReads(); }, 1000);
+    this.inbound = new Inbound({ ...deps, lease, buckets: this.buckets, onLost: () => { this.lost(); }, confirm: (eids) => { this.confirm(eids); } });
   }
 
   start(): void {
+    this.readTimer = setInterval(() => { this.wakeReads(); }, 1000);
     this.sender.start();
     this.wakeReads();
   }
@@ -122,6 +121,10 @@ export class ShardWorker {
     this.statuses.close();
   }
 
+  private lost(): void {
+    if (!this.stopped) this.onLost();
+  }
+
   private wakeReads(): void {
     this.inbound.pollReads().catch((err: unknown) => { this.deps.logger.warn({ err }, "reading read requests failed"); });
   }
@@ -143,7 +146,7 @@ export class ShardWorker {
     const result = await writeStatuses(this.deps.pool, this.lease, this.deps.sealer, changes);
     end();
     if (!result.held) {
-      if (!this.stopped) this.onLost();
+      this.lost();
       return;
     }
     const m = this.deps.metrics;

@@ -43,7 +43,6 @@ export const inboundEvent = z.object({
   timestamp: z.number().int(), box: base64,
 });
 export const networkEvent = z.discriminatedUnion("kind", [statusEvent, inboundEvent]);
-export type StatusEvent = z.infer<typeof statusEvent>;
 export type InboundEvent = z.infer<typeof inboundEvent>;
 export type NetworkEvent = z.infer<typeof networkEvent>;
 
