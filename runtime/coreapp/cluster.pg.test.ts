@@ -50,6 +50,11 @@ async function expectExactlyOnceInOrder(traffic: Traffic, processes: readonly Co
   for (const [to, ids] of traffic.expected) {
     expect({ to, ids: (await t.control.messages(to)).map((m) => m.id) }).toEqual({ to, ids });
   }
+  // What the processes logged carries no secret and no message body.
+  expect(processes.some((p) => p.output().includes("shard lease acquired"))).toBe(true);
+  for (const p of processes) {
+    for (const secret of [t.env.WABA_ENCRYPTION_KEY ?? "", t.env.WABA_DATABASE_PASSWORD ?? "", "round "]) expect(p.output()).not.toContain(secret);
+  }
   await until("no message left queued", async () => {
     const { rows } = await t.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE status = 'queued'");
     return rows[0]?.n === 0;

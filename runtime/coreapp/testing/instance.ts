@@ -83,7 +83,7 @@ export async function startTestInstance(options: { shards?: ShardCount; leaseSec
     },
     spawnCoreapp(name) {
       const child = spawn(process.execPath, ["--import", "tsx", "runtime/main.ts", "coreapp"], {
-        cwd: repoRoot, env: { PATH: process.env.PATH, ...env, WABA_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"],
+        cwd: repoRoot, env: { PATH: process.env.PATH, ...env, WABA_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
       child.stdout.on("data", (d: Buffer) => { output += d.toString(); });
