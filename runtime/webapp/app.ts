@@ -43,7 +43,7 @@ export interface WebappOptions {
   /** The clock of tokens and rate limits (tests move it). Default Date.now. */
   readonly now?: () => number;
   /** Who is on WhatsApp. Default: the gateway's key directory (WABA_GATEWAY_URL). */
-  readonly keys?: KeyLookup & { close?(): Promise<void> };
+  readonly keys?: KeyLookup;
   /** A pool to use instead of one built from the config (tests wrap it to count statements). */
   readonly pool?: pg.Pool;
   readonly batching?: BatcherOptions;
@@ -137,10 +137,9 @@ export async function buildWebapp(config: RoleConfig<"webapp">, logger: Logger, 
   };
 }
 
-/** First middleware: 503 until serving; start time; requests counted by route pattern at the end. */
+/** First middleware: 503 until serving; requests counted by route pattern when answered. */
 function observe(ctx: WebappContext, serving: () => boolean): RequestHandler {
   return (req, res, next) => {
-    res.locals.started = performance.now();
     res.once("finish", () => {
       ctx.metrics.requests.inc({ route: (req.route as { path?: string } | undefined)?.path ?? "unmatched", method: req.method, status: res.statusCode });
     });

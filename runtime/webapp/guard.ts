@@ -1,5 +1,6 @@
-// The one middleware in front of each protected route: who is calling (401), at what rate (429),
-// and may they (403). The principal is left in res.locals.principal.
+// The one check in front of each protected route: who is calling (401), at what rate (429), and
+// may they (403). As express middleware it leaves the principal in res.locals.principal; the
+// send fast path calls authorizeRequest itself.
 import type { Request, RequestHandler, Response } from "express";
 import { allowed, principalId, type Permission, type Principal } from "./auth/permissions.js";
 import type { WebappContext } from "./context.js";

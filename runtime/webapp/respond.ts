@@ -1,5 +1,5 @@
-// Writing responses: every on-prem response carries `meta`; errors of either surface go through
-// one middleware each, which never lets an internal message reach the client.
+// Writing responses: every on-prem JSON answer carries `meta`; errors of either surface go
+// through sendError, which never lets an internal message reach the client.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";

@@ -4,8 +4,8 @@
 //   GET    /v{N}/{media-id}                   media metadata with a download url (GET it with the same bearer)
 //   DELETE /v{N}/{media-id}
 // Bearer = a login token or "<key_id>:<secret>" of an API key pair. Errors in the Graph shape
-// {"error":{message,type,code,error_subcode,fbtrace_id}}. Registered after the /v1 routes, so
-// /v1/health and friends are never taken for media ids.
+// {"error":{message,type,code,error_subcode,fbtrace_id}}. Versions are vN.M, so /v1/… is never
+// taken for a Cloud path.
 import { Router, type NextFunction, type Request, type Response } from "express";
 import type { WebappContext } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -13,7 +13,7 @@ import { authorize } from "../guard.js";
 import { maxMediaBytes } from "../media/limits.js";
 import { parseMultipart } from "./multipart.js";
 import { deleteMedia, findMedia, isMediaId, readMedia, saveMedia, sha256Hex } from "../media/repository.js";
-import { cloudVersion } from "../messages/send.js";
+import { checkPhoneNumberId, cloudVersion } from "../messages/send.js";
 import { mediaTypeOf, readBody } from "../request-body.js";
 import { errorHandler, sendJson } from "../respond.js";
 
@@ -22,10 +22,7 @@ export function cloudRoutes(ctx: WebappContext): Router {
   const cloudPath = (req: Request, _res: Response, next: NextFunction) => {
     next(cloudVersion.test(req.params.version as string) ? undefined : "route");
   };
-  const ourNumber = (req: Request) => {
-    const id = req.params.phoneNumberId as string;
-    if (id !== ctx.config.WABA_PHONE_NUMBER_ID) throw new ApiError("notFound", `Unsupported request: object with ID '${id.slice(0, 40)}' does not exist`);
-  };
+  const ourNumber = (req: Request) => { checkPhoneNumberId(ctx, req.params.phoneNumberId as string); };
   const mediaPath = (req: Request, _res: Response, next: NextFunction) => {
     next(cloudVersion.test(req.params.version as string) && isMediaId(req.params.mediaId as string) ? undefined : "route");
   };

@@ -57,9 +57,7 @@ async function sendOnPrem(ctx: WebappContext, req: IncomingMessage, res: ServerR
 /** Sends, or marks read with {"status":"read","message_id"} as the Cloud API does on this path. */
 async function sendCloud(ctx: WebappContext, phoneNumberId: string, req: IncomingMessage, res: ServerResponse, serving: boolean): Promise<void> {
   await admit(ctx, req, serving);
-  if (phoneNumberId !== ctx.config.WABA_PHONE_NUMBER_ID) {
-    throw new ApiError("notFound", `Unsupported request: object with ID '${phoneNumberId.slice(0, 40)}' does not exist`);
-  }
+  checkPhoneNumberId(ctx, phoneNumberId);
   const key = idempotencyKeyOf(req.headers["idempotency-key"]);
   const body = await readJson(req);
   if (body.status !== undefined) {
@@ -71,6 +69,11 @@ async function sendCloud(ctx: WebappContext, phoneNumberId: string, req: Incomin
   const message = parseMessage(body, "cloud");
   const id = await acceptMessage(ctx, message, key);
   sendJson(res, 200, { messaging_product: "whatsapp", contacts: [{ input: message.input, wa_id: message.waId }], messages: [{ id }] });
+}
+
+/** A Cloud path's phone-number-id must be this instance's (WABA_PHONE_NUMBER_ID). */
+export function checkPhoneNumberId(ctx: WebappContext, id: string): void {
+  if (id !== ctx.config.WABA_PHONE_NUMBER_ID) throw new ApiError("notFound", `Unsupported request: object with ID '${id.slice(0, 40)}' does not exist`);
 }
 
 async function admit(ctx: WebappContext, req: IncomingMessage, serving: boolean): Promise<void> {
