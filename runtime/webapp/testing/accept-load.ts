@@ -4,6 +4,7 @@
 //   node --import tsx runtime/webapp/testing/accept-load.ts [seconds=10] [connections=64] [rate]
 // Without a rate, every connection sends as fast as it can (closed loop: throughput); with one,
 // requests start at that rate whatever the answers (open loop: latency at a given load).
+// PROFILE=1 writes a CPU profile of the webapp process to /tmp/prof.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
