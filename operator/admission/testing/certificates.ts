@@ -2,9 +2,12 @@
 // certificates for 127.0.0.1 that it signs (EC P-256, valid one day). issue() replaces the files
 // the way a rotation does, each by an atomic rename: the certificate first, then the key.
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 
 const opensslConfig = `
 [req]
@@ -56,3 +59,18 @@ export function certificateDir(prefix: string): { readonly dir: string; remove()
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }); } };
 }
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:port is served. */
+export async function servedFingerprint(port: number): Promise<string> {
+  const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+  try {
+    await once(socket, "secureConnect");
+    const cert = socket.getPeerX509Certificate();
+    if (!cert) throw new Error(`127.0.0.1:${port} served no certificate`);
+    return cert.fingerprint256;
+  } finally {
+    socket.destroy();
+  }
+}
+
+export const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
