@@ -54,7 +54,23 @@ describe("answerReview", () => {
             group: "waba.dev",
             kind: "WabaInstance",
             name: "acme",
-            causes: [{ field: "spec.phoneNumber", message: "spec.phoneNumber: +15551234567 is already used by WabaInstance shop/first" }],
+            causes: [{ field: "spec.phoneNumber", message: "+15551234567 is already used by WabaInstance shop/first" }],
+          },
+        },
+      },
+    });
+  });
+
+  it("gives each cause its field and the message without the field, as kubectl prints them", () => {
+    const a = answer(review("CREATE", json(instance({ phoneNumber: "+15550000009", region: "mars-1", tls: { secretName: "A" } }, "acme", "acme"))));
+    expect(a.body).toMatchObject({
+      response: {
+        status: {
+          details: {
+            causes: [
+              { field: "spec.region", message: '"mars-1" is not a configured region (allowed: eu-central-1, me-central-1)' },
+              { field: "spec.tls.secretName", message: expect.stringMatching(/^"A" is not a valid Secret name/) as string },
+            ],
           },
         },
       },

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { WabaInstance } from "../api/types.js";
 import type { OperatorConfig } from "../config/config.js";
+import type { Problem } from "../resources/context.js";
 import { validateInstance, type AdmissionDecision } from "./validate.js";
 
 export const admissionApiVersion = "admission.k8s.io/v1";
@@ -126,6 +127,14 @@ function isWabaInstance(request: ReviewRequest): boolean {
   return request.resource.group === "waba.dev" && request.resource.resource === "wabainstances" && (!request.subResource || request.subResource === "scale");
 }
 
+/**
+ * A Status cause: the field, and the message without it. kubectl shows an Invalid Status with causes
+ * as the CRD's own refusals: `The WabaInstance "x" is invalid: spec.region: "mars-1" is not …`.
+ */
+function cause({ field, message }: Problem): { field: string; message: string } {
+  return { field, message: message.startsWith(field) ? message.slice(field.length).replace(/^:?\s*/, "") : message };
+}
+
 /** Answers one AdmissionReview (the parsed JSON body of the API server's request). */
 export function answerReview(body: unknown, known: () => readonly WabaInstance[], config: OperatorConfig): ReviewAnswer {
   const parsed = reviewShape.safeParse(body);
@@ -153,7 +162,7 @@ export function answerReview(body: unknown, known: () => readonly WabaInstance[]
             code: decision.code,
             reason: "Invalid",
             message: decision.message,
-            details: { group: "waba.dev", kind: "WabaInstance", name: request.name ?? "", causes: decision.problems.map((p) => ({ field: p.field, message: p.message })) },
+            details: { group: "waba.dev", kind: "WabaInstance", name: request.name ?? "", causes: decision.problems.map(cause) },
           },
         }),
     ...(decision.warnings.length ? { warnings: decision.warnings } : {}),

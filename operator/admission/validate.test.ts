@@ -33,7 +33,7 @@ describe("validateInstance", () => {
       "a number used by an instance being deleted is allowed with a warning",
       create(acme(), [deleting]),
       [],
-      [`spec.phoneNumber: ${number} is also used by WabaInstance shop/first, which is being deleted`],
+      [`spec.phoneNumber: ${number} is still used by WabaInstance shop/first, which is being deleted: this instance starts once it is gone`],
     ],
     ["an instance of the same namespace and name in the cache is the object itself, not a duplicate", create(acme(), [acme()]), [], []],
     ["an unknown region is refused naming the value and the allowed ones", create(acme({ region: "mars-1" })), [regionProblem("mars-1")], []],

@@ -48,7 +48,8 @@ function numberFindings(object: WabaInstance, instances: readonly WabaInstance[]
   const [live, deleting] = [others.filter((i) => !i.metadata.deletionTimestamp), others.filter((i) => i.metadata.deletionTimestamp)];
   return {
     problems: live.map((i) => ({ field: "spec.phoneNumber", message: `spec.phoneNumber: ${number} is already used by WabaInstance ${keyOf(i)}` })),
-    warnings: deleting.map((i) => `spec.phoneNumber: ${number} is also used by WabaInstance ${keyOf(i)}, which is being deleted`),
+    // The reconciler lets the deleting one keep the number until it is gone, then starts this one.
+    warnings: deleting.map((i) => `spec.phoneNumber: ${number} is still used by WabaInstance ${keyOf(i)}, which is being deleted: this instance starts once it is gone`),
   };
 }
 
