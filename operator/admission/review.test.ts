@@ -3,33 +3,10 @@ import { instance } from "../api/testing/examples.js";
 import type { WabaInstance } from "../api/types.js";
 import { testConfig } from "../config/testing/config.js";
 import { answerReview } from "./review.js";
+import { admissionReview as review, reviewUid } from "./testing/reviews.js";
 
 const first = instance({ phoneNumber: "+15551234567" }, "first", "shop");
 const known = [first];
-
-/** An AdmissionReview as the API server sends it. */
-function review(operation: string, object: unknown, oldObject: unknown = null, request: Record<string, unknown> = {}) {
-  const name = (object as WabaInstance | null)?.metadata.name ?? "acme";
-  return {
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-      kind: { group: "waba.dev", version: "v1alpha1", kind: "WabaInstance" },
-      resource: { group: "waba.dev", version: "v1alpha1", resource: "wabainstances" },
-      requestKind: { group: "waba.dev", version: "v1alpha1", kind: "WabaInstance" },
-      name,
-      namespace: "acme",
-      operation,
-      userInfo: { username: "admin", groups: ["system:masters"] },
-      object,
-      oldObject,
-      dryRun: false,
-      options: { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions" },
-      ...request,
-    },
-  };
-}
 
 const answer = (body: unknown, instances: readonly WabaInstance[] = known) => answerReview(body, () => instances, testConfig);
 const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
@@ -43,7 +20,7 @@ describe("answerReview", () => {
       apiVersion: "admission.k8s.io/v1",
       kind: "AdmissionReview",
       response: {
-        uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+        uid: reviewUid,
         allowed: false,
         status: {
           status: "Failure",
@@ -83,7 +60,7 @@ describe("answerReview", () => {
     expect(a.body).toEqual({
       apiVersion: "admission.k8s.io/v1",
       kind: "AdmissionReview",
-      response: { uid: "705ab4f5-6393-11e8-b7cc-42010a800002", allowed: true, warnings: ["spec.shards is 4, but tier basic allows at most 2 shards; running 2"] },
+      response: { uid: reviewUid, allowed: true, warnings: ["spec.shards is 4, but tier basic allows at most 2 shards; running 2"] },
     });
   });
 

@@ -10,6 +10,7 @@ import { testConfig } from "../config/testing/config.js";
 import { createLogger } from "../controller/logger.js";
 import { OperatorMetrics } from "../controller/metrics.js";
 import { maxBodyBytes, startAdmissionServer, validatePath, type AdmissionServer } from "./server.js";
+import { admissionReview, reviewUid } from "./testing/reviews.js";
 import { certificateDir, createCertificateAuthority, fingerprintOf, servedFingerprint } from "./testing/certificates.js";
 
 const tmp = certificateDir("waba-admission-server-");
@@ -39,31 +40,19 @@ async function post(body: string, contentType = "application/json") {
   const res = await request(url(`${validatePath}?timeout=5s`), { method: "POST", body, headers: { "content-type": contentType }, dispatcher: agent });
   return { status: res.statusCode, text: await res.body.text() };
 }
-const review = (spec: Record<string, unknown>) =>
-  JSON.stringify({
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: "b0e1f2a3-0000-4000-8000-000000000001",
-      kind: { group: "waba.dev", version: "v1alpha1", kind: "WabaInstance" },
-      resource: { group: "waba.dev", version: "v1alpha1", resource: "wabainstances" },
-      name: "acme",
-      namespace: "acme",
-      operation: "CREATE",
-      object: instance(spec, "acme", "acme"),
-    },
-  });
-/** A POST written by hand (to send what a well-behaved client would not); resolves with what the server answered. */
-async function rawRequest(header: string, body: string): Promise<string> {
+const review = (spec: Record<string, unknown>) => JSON.stringify(admissionReview("CREATE", instance(spec, "acme", "acme")));
+/** Bytes written by hand on a TLS connection (what a well-behaved client would not send); resolves with the server's answer. */
+async function rawRequest(text: string): Promise<string> {
   const socket = connect({ host: "127.0.0.1", port: server.port, ca: ca.caPem });
   socket.on("error", () => undefined); // the server may close while the body is still being written
   await once(socket, "secureConnect");
   let answer = "";
   socket.setEncoding("utf8").on("data", (d: string) => (answer += d));
-  socket.write(`POST ${validatePath} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${header}\r\n\r\n${body}`);
+  socket.write(text);
   await once(socket, "close");
   return answer;
 }
+const rawPost = (header: string, body: string) => rawRequest(`POST ${validatePath} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${header}\r\n\r\n${body}`);
 async function counted(result: string): Promise<number> {
   const values = (await metrics.registry.getSingleMetric("operator_admission_requests_total")?.get())?.values ?? [];
   return values.find((v) => v.labels.result === result)?.value ?? 0;
@@ -76,7 +65,7 @@ describe("the admission webhook server", () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({
       kind: "AdmissionReview",
-      response: { uid: "b0e1f2a3-0000-4000-8000-000000000001", allowed: false, status: { message: "spec.phoneNumber: +15551234567 is already used by WabaInstance shop/first" } },
+      response: { uid: reviewUid, allowed: false, status: { message: "spec.phoneNumber: +15551234567 is already used by WabaInstance shop/first" } },
     });
     expect(await counted("denied")).toBe(denied + 1);
     const allowed = await counted("allowed");
@@ -95,8 +84,9 @@ describe("the admission webhook server", () => {
     expect(await post("{not json")).toMatchObject({ status: 400, text: expect.stringContaining("not JSON") as string });
     expect(await post(JSON.stringify({ kind: "AdmissionReview" }))).toMatchObject({ status: 400, text: expect.stringContaining("apiVersion") as string });
     expect((await post(review({}), "text/plain")).status).toBe(415);
-    expect(await rawRequest(`Content-Length: ${maxBodyBytes + 1}`, "")).toMatch(/^HTTP\/1.1 413 /);
-    expect(await rawRequest("Transfer-Encoding: chunked", `${(maxBodyBytes + 1).toString(16)}\r\n${"x".repeat(maxBodyBytes + 1)}\r\n0\r\n\r\n`)).toMatch(/^HTTP\/1.1 413 /);
+    expect(await rawPost(`Content-Length: ${maxBodyBytes + 1}`, "")).toMatch(/^HTTP\/1.1 413 /);
+    expect(await rawPost("Transfer-Encoding: chunked", `${(maxBodyBytes + 1).toString(16)}\r\n${"x".repeat(maxBodyBytes + 1)}\r\n0\r\n\r\n`)).toMatch(/^HTTP\/1.1 413 /);
+    expect(await rawRequest("\u0000\u00ff not HTTP at all\r\n\r\n")).toMatch(/^HTTP\/1.1 400 /);
     expect((await request(url(validatePath), { dispatcher: agent })).statusCode).toBe(405);
     expect((await request(url("/metrics"), { dispatcher: agent })).statusCode).toBe(404);
     expect(await counted("malformed")).toBe(malformed + 4);
