@@ -11,6 +11,9 @@ import { quantityBytes } from "./quantity.js";
 import { effectiveShards, type ShardDecision } from "./shards.js";
 
 /** What the I/O side passes in: everything random or read from the cluster. */
+/** WebApp replicas of every instance (each gets its share of the tier's rate limit). */
+export const webappReplicas = 2;
+
 export interface BuildInputs {
   /** The credentials Secret's current `data` (kept) and fresh values for the keys it lacks. */
   readonly credentials: { readonly existing?: Readonly<Record<string, string>>; readonly generated: Credentials };

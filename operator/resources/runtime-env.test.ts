@@ -87,8 +87,8 @@ describe("the runtime's environment in the operator's pods", () => {
       WABA_DATABASE_HOST: "full-db",
       WABA_DATABASE_USER: "waba",
       WABA_DATABASE_SSLMODE: "disable",
-      WABA_RATE_LIMIT_PER_SECOND: 350,
-      WABA_RATE_LIMIT_BURST: 1000,
+      WABA_RATE_LIMIT_PER_SECOND: 175, // the tier's 350/s split between 2 WebApp replicas
+      WABA_RATE_LIMIT_BURST: 500,
       WABA_TLS_CERT_FILE: "/etc/waba/tls/tls.crt",
       WABA_TLS_KEY_FILE: "/etc/waba/tls/tls.key",
       WABA_GATEWAY_URL: "ws://waba-simulator.waba-system.svc:8080",
@@ -110,7 +110,7 @@ describe("the runtime's environment in the operator's pods", () => {
     const webapp = loadEnv("webapp", resolve(ctx, runtimeEnv(ctx, "webapp")));
     expect(webapp.WABA_PHONE_NUMBER_ID).toBe("15551234567");
     expect(webapp.WABA_TLS_CERT_FILE).toBeUndefined();
-    expect(webapp.WABA_RATE_LIMIT_PER_SECOND).toBe(80);
+    expect(webapp.WABA_RATE_LIMIT_PER_SECOND).toBe(40); // 80/s split between 2 WebApp replicas
   });
 
   it("reads an external database's connection from the user's Secret, port and sslmode optional", () => {

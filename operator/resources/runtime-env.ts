@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { z } from "zod";
 import { env, envFor, type EnvName, type Role, type WebhookSubscription } from "../../runtime/config/env.js";
-import type { BuildContext } from "./context.js";
+import { webappReplicas, type BuildContext } from "./context.js";
 import { credentialKeys, type CredentialKey } from "./credentials.js";
 import { childName } from "./metadata.js";
 
@@ -85,8 +85,9 @@ function sources(ctx: BuildContext): Record<Mandatory, Source> & Partial<Record<
     WABA_MEDIA_DIR: mediaDir,
     WABA_TOKEN_SIGNING_KEY: credential("token-signing-key"),
     WABA_API_KEY: credential("api-key"),
-    WABA_RATE_LIMIT_PER_SECOND: String(ctx.tier.rateLimit.perSecond),
-    WABA_RATE_LIMIT_BURST: String(ctx.tier.rateLimit.burst),
+    // Each WebApp replica limits on its own, so each gets its share of the tier's rate.
+    WABA_RATE_LIMIT_PER_SECOND: String(Math.ceil(ctx.tier.rateLimit.perSecond / webappReplicas)),
+    WABA_RATE_LIMIT_BURST: String(Math.ceil(ctx.tier.rateLimit.burst / webappReplicas)),
     // Empty means unset to the runtime: plain HTTP.
     WABA_TLS_CERT_FILE: tls ? `${tlsDir}/tls.crt` : "",
     WABA_TLS_KEY_FILE: tls ? `${tlsDir}/tls.key` : "",

@@ -1,14 +1,13 @@
 // The WebApp: a Deployment of 2 spread replicas serving the API (HTTPS with spec.tls) and its
 // Service, the instance's only entry from outside.
 import type { V1Deployment, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import type { BuildContext } from "./context.js";
+import { webappReplicas, type BuildContext } from "./context.js";
 import { mediaMount, mediaVolume } from "./media.js";
 import { childMeta, childName, selectorLabels } from "./metadata.js";
 import { podTemplate, runtimeUid, tmpVolume } from "./pod.js";
 import { runtimeContainer } from "./runtime-container.js";
 import { secretInputs, tlsDir } from "./runtime-env.js";
 
-export const webappReplicas = 2;
 
 /** The in-cluster URL of the instance's API. */
 export function endpointOf(ctx: Pick<BuildContext, "owner" | "spec">): string {

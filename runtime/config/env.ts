@@ -54,8 +54,8 @@ export const env = {
 
   WABA_TOKEN_SIGNING_KEY: { roles: ["webapp"], secret: true, description: "Key that signs bearer tokens (32 bytes, base64).", schema: key32 },
   WABA_API_KEY: { roles: ["webapp"], secret: true, description: "Key for `Authorization: Apikey …` on health, metrics and stats (12-128 chars).", schema: z.string().min(12).max(128) },
-  WABA_RATE_LIMIT_PER_SECOND: { roles: ["webapp"], secret: false, description: "Messages per second the tier allows on /v1/messages.", schema: positiveInt },
-  WABA_RATE_LIMIT_BURST: { roles: ["webapp"], secret: false, description: "Burst above the rate the tier allows.", schema: positiveInt },
+  WABA_RATE_LIMIT_PER_SECOND: { roles: ["webapp"], secret: false, description: "Messages per second this WebApp replica allows on /v1/messages (the operator splits the tier's rate between replicas).", schema: positiveInt },
+  WABA_RATE_LIMIT_BURST: { roles: ["webapp"], secret: false, description: "Burst this WebApp replica allows above its rate (its share of the tier's burst).", schema: positiveInt },
   WABA_TLS_CERT_FILE: { roles: ["webapp"], secret: false, description: "PEM certificate; when set (with the key) the API is served over HTTPS.", schema: z.string().startsWith("/").optional() },
   WABA_TLS_KEY_FILE: { roles: ["webapp"], secret: false, description: "PEM private key matching WABA_TLS_CERT_FILE.", schema: z.string().startsWith("/").optional() },
 
