@@ -31,7 +31,8 @@ const keyFile = join(tmp.dir, "tls.key");
 const metrics = new OperatorMetrics({ defaultMetrics: false });
 const informer = new Informer<WabaInstance>({ path: "/apis/waba.dev/v1alpha1/wabainstances" }, { client: new KubeClient({ kubeConfig: cluster.kubeConfig, metrics }), metrics });
 const probeNamespace = `admission-probe-${run}`;
-let server: AdmissionServer;
+let server: AdmissionServer | undefined;
+let port = 0;
 
 /** A number no other suite on the shared cluster uses. */
 const freshNumber = () => `+1555${String(randomInt(10_000_000)).padStart(7, "0")}`;
@@ -57,7 +58,7 @@ function webhookConfiguration(name: string, caPem: string): string {
         namespaceSelector: { matchLabels: suiteLabel },
         // As the chart renders it: metadata-only updates (labels, finalizers) are not sent.
         matchConditions: [{ name: "spec-changed", expression: "request.operation == 'CREATE' || object.spec != oldObject.spec" }],
-        clientConfig: { url: `https://127.0.0.1:${server.port}${validatePath}`, caBundle: Buffer.from(caPem).toString("base64") },
+        clientConfig: { url: `https://127.0.0.1:${port}${validatePath}`, caBundle: Buffer.from(caPem).toString("base64") },
         rules: [{ apiGroups: ["waba.dev"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["wabainstances", "wabainstances/scale"], scope: "Namespaced" }],
       },
     ],
@@ -109,6 +110,7 @@ beforeAll(async () => {
     metrics,
     certReloadIntervalMs: 200,
   });
+  port = server.port;
   await cluster.kubectl(["apply", "-f", "-"], { input: webhookConfiguration(webhookName, ca.caPem) });
   await createTestNamespace(cluster.kubeConfig, probeNamespace, suiteLabel);
   await webhookActive(webhookName, probeNamespace);
@@ -118,7 +120,7 @@ afterAll(async () => {
   await cluster.kubectl(["delete", "validatingwebhookconfiguration", configurationName, "--ignore-not-found"]);
   await deleteTestNamespace(cluster.kubeConfig, probeNamespace).catch(() => undefined);
   await informer.stop();
-  await server.close();
+  await server?.close();
   tmp.remove();
 });
 
@@ -173,7 +175,7 @@ describe("the admission webhook behind the API server", () => {
   it("serves a rotated certificate to new connections without a restart, and the API server trusts it", async () => {
     const rotatedCa = createCertificateAuthority(tmp.dir, "rotated-webhook-ca");
     const rotated = rotatedCa.issue(certFile, keyFile);
-    await waitFor(async () => (await servedFingerprint(server.port)) === fingerprintOf(rotated), { what: "the rotated certificate on a new connection" });
+    await waitFor(async () => (await servedFingerprint(port)) === fingerprintOf(rotated), { what: "the rotated certificate on a new connection" });
 
     // The configuration now trusts only the new CA; the renamed webhook shows when the API server uses it.
     const renamed = `rotated.${webhookName}`;

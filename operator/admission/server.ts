@@ -91,14 +91,21 @@ export async function startAdmissionServer(o: AdmissionServerOptions): Promise<A
   async function review(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") { send(res, 405, "method not allowed\n", { allow: "POST" }); return; }
     if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) { send(res, 415, "an AdmissionReview is sent as application/json\n"); return; }
+    let text: string;
+    try {
+      text = (await readBody(req)).toString("utf8");
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      count("unknown", "malformed");
+      send(res, 413, `a review is at most ${maxBodyBytes} bytes\n`, { connection: "close" });
+      return;
+    }
     let body: unknown;
     try {
-      body = JSON.parse((await readBody(req)).toString("utf8"));
+      body = JSON.parse(text);
     } catch (e) {
-      if (e instanceof BodyTooLarge) { count("unknown", "malformed"); send(res, 413, `a review is at most ${maxBodyBytes} bytes\n`, { connection: "close" }); return; }
-      if (!(e instanceof SyntaxError)) throw e;
       count("unknown", "malformed");
-      send(res, 400, `malformed AdmissionReview: not JSON (${e.message})\n`);
+      send(res, 400, `malformed AdmissionReview: not JSON (${(e as Error).message})\n`);
       return;
     }
     const answer = answerReview(body, instances, config);
