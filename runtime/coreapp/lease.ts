@@ -9,7 +9,7 @@
 import type pg from "pg";
 import type { ShardCount } from "../sharding/hash.js";
 import type { ShardMap } from "../sharding/shard-map.js";
-import { inTransaction } from "../webapp/transaction.js";
+import { inTransaction } from "../db/transaction.js";
 
 export interface Lease {
   readonly generation: number;

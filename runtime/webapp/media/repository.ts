@@ -7,7 +7,7 @@ import type pg from "pg";
 import type { WebappContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { MediaKind } from "../messages/schema.js";
-import { inTransaction } from "../transaction.js";
+import { inTransaction } from "../../db/transaction.js";
 import { kindOfMime, mediaKinds } from "./limits.js";
 
 export interface StoredMedia {

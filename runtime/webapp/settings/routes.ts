@@ -6,7 +6,7 @@ import type { WebappContext } from "../context.js";
 import { authorize, methodNotAllowed } from "../guard.js";
 import { readJson } from "../request-body.js";
 import { reply } from "../respond.js";
-import { inTransaction } from "../transaction.js";
+import { inTransaction } from "../../db/transaction.js";
 import { parseOrThrow } from "../validation.js";
 import { decryptBackup, encryptBackup } from "./backup.js";
 import { applyPatch, asPatch, settingsPatch, settingsView, type StoredSettings } from "./schema.js";
