@@ -37,8 +37,7 @@ test("without create on Deployments the operator cannot build an instance; with 
   const release = "rbac";
   const values: Record<string, unknown> = {
     "crds.install": false,
-    "operator.watchNamespace": apps,
-    "admissionWebhook.namespaceSelector": { matchLabels: { "kubernetes.io/metadata.name": apps } },
+    "operator.watchNamespace": apps, // the webhook then reviews this namespace only
   };
   if (!suite.operatorInCluster) {
     const webhookPort = await freePort();
@@ -57,7 +56,7 @@ test("without create on Deployments the operator cannot build an instance; with 
   rule.verbs = rule.verbs.filter((v) => v !== "create");
   await rbac.replaceNamespacedRole({ name, namespace: apps, body: reduced });
 
-  operator = suite.operatorInCluster ? inClusterOperator() : await startLocalOperator(cluster, system, release, { env: { WABA_OPERATOR_HTTP_PORT: String(await freePort()) } });
+  operator = suite.operatorInCluster ? inClusterOperator() : await startLocalOperator(cluster, system, release, { httpPort: await freePort() });
   await cluster.kubectl(["apply", "-n", apps, "-f", join(examplesDir, "basic-eu-central-1.yaml")]);
 
   // The operator gets as far as the children it may create, and reports the refusal on the instance.

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import { loadConfig } from "../../operator/config/config.js";
+import { leaseRules, rules } from "../../operator/reconciler/rbac.js";
 import { testCluster, useTestNamespace } from "../testing/cluster.js";
 import { chartDir, defaultValues, readText, repoRoot } from "./files.js";
 import { renderChart, setArgs } from "./helm.js";
@@ -147,6 +148,40 @@ describe("the operator Deployment", () => {
   });
 });
 
+describe("the RBAC it grants", () => {
+  interface RbacRule { apiGroups?: readonly string[]; resources?: readonly string[]; verbs: readonly string[]; resourceNames?: readonly string[] }
+  /** group/resource:verb[@name] for every permission a list of rules grants. */
+  const grants = (list: readonly RbacRule[]) =>
+    list.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.flatMap((v) =>
+      (r.resourceNames ?? [""]).map((n) => `${g}/${res}:${v}${n ? `@${n}` : ""}`))))).sort();
+  type Role = { kind: string; metadata: { name: string; namespace?: string }; rules: RbacRule[] };
+  type Binding = { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+
+  test.each([
+    ["every namespace: a ClusterRole", {}, "ClusterRole", undefined],
+    ["one watched namespace: a Role there", { "operator.watchNamespace": "apps" }, "Role", "apps"],
+  ])("is exactly the requests the operator makes (operator/reconciler/rbac.ts), bound to its ServiceAccount; %s", async (_, set, kind, namespace) => {
+    const rendered = await renderChart(cluster, "rbac", "waba-system", set);
+    const role = rendered.manifests.find((m) => m.kind === kind && !m.metadata.name.endsWith("-leader-election")) as unknown as Role;
+    expect(role.metadata.namespace).toBe(namespace);
+    expect(grants(role.rules)).toEqual(grants(rules));
+    const binding = rendered.manifests.find((m) => m.kind === `${kind}Binding` && m.metadata.name === role.metadata.name) as unknown as Binding;
+    const account = rendered.one("ServiceAccount").metadata;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind, name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: account.name, namespace: "waba-system" }]);
+  });
+
+  test("lets the operator read and renew only its own Lease, in its own namespace", async () => {
+    const rendered = await renderChart(cluster, "rbac", "waba-system");
+    const lease = rendered.one("Lease").metadata;
+    const role = rendered.manifests.find((m) => m.kind === "Role" && m.metadata.name.endsWith("-leader-election")) as unknown as Role;
+    expect(role.metadata.namespace).toBe("waba-system");
+    // create cannot be limited to a name; get and update are.
+    expect(grants(role.rules)).toEqual(grants(leaseRules.map((r) => ({ ...r, verbs: r.verbs.filter((v) => v === "create") })))
+      .concat(grants(leaseRules.map((r) => ({ ...r, verbs: r.verbs.filter((v) => v !== "create"), resourceNames: [lease.name] })))).sort());
+  });
+});
+
 describe("the admission webhook's certificate", () => {
   type Vwc = { webhooks: { clientConfig: { caBundle?: string; url?: string; service?: { name: string; namespace: string } } }[] };
   const pem = (secret: V1Secret, key: string) => Buffer.from(secret.data?.[key] ?? "", "base64").toString("utf8");
@@ -170,6 +205,9 @@ describe("the admission webhook's certificate", () => {
     expect(webhook?.clientConfig).toEqual({ url: "https://127.0.0.1:9443/validate-wabainstance", caBundle: expect.any(String) });
     expect(new X509Certificate(pem(rendered.one<V1Secret>("Secret"), "tls.crt")).checkIP("127.0.0.1")).toBe("127.0.0.1");
     expect(rendered.manifests.filter((m) => m.kind === "Service").map((m) => m.metadata.name)).toEqual(["hook-waba-operator-metrics"]);
+    // The operator running next to the API server listens on that loopback address only.
+    const config = yaml.load(rendered.one<{ data: Record<string, string> }>("ConfigMap").data["config.yaml"] ?? "") as { webhookServer: { bindAddress: string; port: number } };
+    expect(config.webhookServer).toMatchObject({ bindAddress: "127.0.0.1", port: 9443 });
   });
 
   test("comes from cert-manager when asked, which injects the CA", async () => {

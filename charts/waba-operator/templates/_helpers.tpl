@@ -75,10 +75,18 @@ here so the ConfigMap and the pods' checksum annotation agree.
 {{- $_ := set $config "watchNamespace" . }}
 {{- end }}
 {{- if .Values.admissionWebhook.enabled }}
-{{- $_ := set $config "webhookServer" (dict
+{{- $server := dict
   "port" (int .Values.admissionWebhook.port)
   "certFile" (printf "%s/tls.crt" (include "waba-operator.tlsDir" .))
-  "keyFile" (printf "%s/tls.key" (include "waba-operator.tlsDir" .))) }}
+  "keyFile" (printf "%s/tls.key" (include "waba-operator.tlsDir" .)) }}
+{{- /* A development URL on a loopback address: the operator next to the API server listens there only. */}}
+{{- with .Values.admissionWebhook.url }}
+{{- $host := (urlParse .).hostname }}
+{{- if regexMatch "^127\\.|^::1$" $host }}
+{{- $_ := set $server "bindAddress" $host }}
+{{- end }}
+{{- end }}
+{{- $_ := set $config "webhookServer" $server }}
 {{- end }}
 {{- toYaml $config }}
 {{- end }}
