@@ -60,11 +60,14 @@ test("without create on Deployments the operator cannot build an instance; with 
   await cluster.kubectl(["apply", "-n", apps, "-f", join(examplesDir, "basic-eu-central-1.yaml")]);
 
   // The operator gets as far as the children it may create, and reports the refusal on the instance.
-  const forbidden = await waitFor(async () => {
+  const failed = await waitFor(async () => {
     const [instance] = await instances(cluster, apps);
-    return instance?.status?.conditions?.find((c) => /forbidden/i.test(c.message ?? ""));
-  }, { what: "a condition of acme-basic reporting the forbidden Deployment", timeoutMs: patience, intervalMs: 500 });
-  expect(forbidden.message).toMatch(/deployments/);
+    return instance?.status?.conditions?.find((c) => c.type === "Ready" && c.reason === "ApplyFailed");
+  }, { what: "acme-basic's Ready condition reporting the refused writes", timeoutMs: patience, intervalMs: 500 }).catch(async (e: unknown) => {
+    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator?.output().slice(-2000) ?? ""}`);
+  });
+  expect(failed.status).toBe("False");
+  expect(failed.message).toMatch(/deployments.*forbidden|forbidden.*deployments/i);
   await cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: "acme-basic-credentials", namespace: apps }); // what it may create, it did
   const { stdout } = await cluster.kubectl(["get", "deployments", "-n", apps, "-o", "name"]);
   expect(stdout.trim()).toBe("");
