@@ -1,0 +1,76 @@
+// Runtime roles as real processes (`node --import tsx runtime/main.ts <role>`) whose stdout and
+// stderr go straight to a log file (no pipe through the parent, so a benchmark's parent costs
+// nothing per log line), with their CPU time read from /proc (Linux).
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+
+export interface LoggedProcess {
+  /** A name unique in its instance (`coreapp-2`); also the log file's name. */
+  readonly name: string;
+  readonly role: string;
+  readonly pid: number;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or the signal) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  running(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+/** Starts a role with exactly `env` (plus PATH and HOME); extra node flags (e.g. --cpu-prof) go first. */
+export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, logDir: string, nodeArgs: readonly string[] = []): LoggedProcess {
+  const logFile = join(logDir, `${name}.log`);
+  const fd = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "runtime/main.ts", role], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ["ignore", fd, fd],
+    });
+  } finally {
+    closeSync(fd); // the child holds its own copy
+  }
+  const exited = new Promise<number | string>((done) => {
+    child.once("exit", (code, signal) => { done(code ?? signal ?? "unknown"); });
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name, role, logFile, child, exited, running,
+    pid: child.pid ?? 0,
+    async stop(graceMs = 15_000) {
+      if (!running()) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => { if (running()) child.kill("SIGKILL"); }, graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far; with `children`, also its reaped children's. */
+export function cpuSeconds(pid: number, children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces), numbered from 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = (i: number) => Number(fields[i - 3]);
+  const own = ticks(14) + ticks(15);
+  return (children ? own + ticks(16) + ticks(17) : own) / 100; // USER_HZ = 100 on Linux
+}
+
+/** True while a process with this pid exists (a zombie counts as gone). */
+export function processExists(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
