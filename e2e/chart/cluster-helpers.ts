@@ -21,6 +21,14 @@ export async function deleteNamespaces(cluster: TestCluster, names: readonly str
   await Promise.all(names.map((name) => core.deleteNamespace({ name, propagationPolicy: "Background" }).catch(() => undefined)));
 }
 
+/** `preferred` when it is free on 127.0.0.1, else any free port. */
+export async function freePortPreferring(preferred: number): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer().once("error", () => { resolve(false); }).listen(preferred, "127.0.0.1", () => { server.close(() => { resolve(true); }); });
+  });
+  return free ? preferred : freePort();
+}
+
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
