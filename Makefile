@@ -40,17 +40,21 @@ cluster-up: node_modules tools ## start the local cluster on loopback (or reuse 
 
 .PHONY: cluster-down
 cluster-down: ## stop the local cluster: no process and no directory left
+	e2e/local/down.sh
 	e2e/cluster/down.sh
 
 .PHONY: up
-up: cluster-up ## bring the system up and do its main job (for now: the local cluster and its nodes)
-	@echo
-	@$(KUBECTL) get nodes -L topology.kubernetes.io/region,topology.kubernetes.io/zone
-	@echo
-	@$(KUBECTL) get storageclasses
-	@echo
-	@echo "Try: export KUBECONFIG=$(WABA_CLUSTER_DIR)/kubeconfig PATH=$(WABA_CACHE)/bin:\$$PATH; kubectl get pods -A"
-	@echo "Stop it with: make cluster-down"
+up: ## bring the system up and do its main job: an instance Ready (kind with Docker, else the local control plane)
+	@if docker info >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory kind-up; \
+	else \
+	  echo "No Docker engine: the local control plane, kwok simulating the pods, the operator running here."; \
+	  $(MAKE) --no-print-directory cluster-up && node --import tsx e2e/local/up.ts; \
+	fi
+
+.PHONY: down
+down: ## stop what make up started (the kind cluster, or the local operator and cluster)
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory kind-down; else $(MAKE) --no-print-directory cluster-down; fi
 
 .PHONY: test
 test: node_modules tools lint ## lint, unit tests and every integration suite (starts what it needs)
