@@ -8,7 +8,7 @@ import yaml from "js-yaml";
 import { runtimeUid } from "../../operator/resources/pod.js";
 import { copyParts, lastOf, parseDockerfile, type Stage } from "./dockerfile.js";
 import { isIgnored, parseDockerignore } from "./dockerignore.js";
-import { compiledPath, importClosure } from "./imports.js";
+import { buildRoots, compiledPath, importClosure } from "./imports.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -108,10 +108,16 @@ describe.each(images)("the $name image", ({ dockerfile, entry, uid }) => {
   });
 });
 
-test(".dockerignore keeps installed, built and cached files and the tests out of the context", () => {
+test(".dockerignore keeps installed, built and cached files out of the context, and what the build needs in", () => {
   const out = ["node_modules/pg/package.json", "dist/runtime/main.js", ".git/HEAD", "coverage/lcov.info", "runtime/node_modules/x/index.js",
-    "operator/dist/main.js", "operator/config/config.test.ts", "operator/config/testing/config.ts", "e2e/cluster/up.sh", "charts/waba-operator/Chart.yaml"];
+    "operator/dist/main.js", "e2e/cluster/up.sh", "charts/waba-operator/Chart.yaml", "bench/results/x.json"];
   const kept = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "operator/config/config.ts", "runtime/main.ts"];
   expect(out.filter((p) => !isIgnored(ignore, p))).toEqual([]);
   expect(kept.filter((p) => isIgnored(ignore, p))).toEqual([]);
+});
+
+test("every file `npm run build` compiles (tsconfig.build.json's files and what they import) is in the build context", () => {
+  const compiled = importClosure(root, ...buildRoots(root, "tsconfig.build.json"));
+  expect(compiled.length).toBeGreaterThan(100);
+  expect(compiled.filter((f) => isIgnored(ignore, f))).toEqual([]);
 });

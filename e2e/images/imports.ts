@@ -2,7 +2,7 @@
 // ones left out as tsc erases them) from its entry, as source paths. An image must contain the
 // compiled form of every one of them.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
+import { dirname, join, normalize, relative } from "node:path";
 import ts from "typescript";
 
 function runtimeImports(file: string, text: string): string[] {
@@ -23,10 +23,10 @@ function runtimeImports(file: string, text: string): string[] {
   return found.filter((s) => s.startsWith("./") || s.startsWith("../"));
 }
 
-/** Source files (relative to `root`) reachable from `entry` through relative imports. */
-export function importClosure(root: string, entry: string): string[] {
+/** Source files (relative to `root`) reachable from the `entries` through relative imports. */
+export function importClosure(root: string, ...entries: string[]): string[] {
   const seen = new Set<string>();
-  const pending = [entry];
+  const pending = [...entries];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (seen.has(file)) continue;
     seen.add(file);
@@ -37,6 +37,13 @@ export function importClosure(root: string, entry: string): string[] {
     }
   }
   return [...seen].sort();
+}
+
+/** The files tsc -p `config` starts from (its include minus its exclude), relative to `root`. */
+export function buildRoots(root: string, config: string): string[] {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, config), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); } });
+  if (!parsed) throw new Error(`cannot read ${config}`);
+  return parsed.fileNames.map((f) => relative(root, f));
 }
 
 /** Where tsc -p tsconfig.build.json (rootDir ".", outDir "dist") writes a source file. */
