@@ -5,47 +5,27 @@
 // reaching the operator; helm uninstall leaving nothing of the operator behind, while the CRD
 // and the data of the instance that asked to keep it stay.
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
-import { waitFor, type TestCluster } from "../testing/cluster.js";
-import { deleteNamespaces, describeInstances, freePort, instances, restrictedNamespace } from "./cluster-helpers.js";
+import { waitFor } from "../testing/cluster.js";
+import { describeInstances, instances } from "./cluster-helpers.js";
 import { chartDir, examples, examplesDir } from "./files.js";
 import { setArgs } from "./helm.js";
-import { inClusterOperator, operatorDeployment, startLocalOperator, type Operator } from "./operator.js";
-import { onKind, suiteCluster, type SuiteCluster } from "./target.js";
+import { operatorDeployment } from "./operator.js";
+import { patience, useSuite } from "./target.js";
 
-const patience = onKind ? 600_000 : 90_000;
-let suite: SuiteCluster;
-let cluster: TestCluster;
-const namespaces: string[] = [];
-let operator: Operator | undefined;
-
-beforeAll(async () => {
-  suite = await suiteCluster();
-  cluster = suite.cluster;
-});
-afterAll(async () => {
-  await operator?.stop();
-  if (suite.operatorInCluster) await deleteNamespaces(cluster, namespaces);
-  await suite.stop();
-});
-
-const webhookPath = "/validate-wabainstance";
+const suite = useSuite();
 
 test("installed with helm, the operator makes every example Ready, refuses a duplicate number, takes a new tier on upgrade and leaves only the kept data on uninstall", async () => {
-  const system = await restrictedNamespace(cluster, "waba-system");
-  const apps = await restrictedNamespace(cluster, "acme");
-  namespaces.push(system, apps);
+  const { cluster } = suite;
+  const system = await suite.namespace("waba-system");
+  const apps = await suite.namespace("acme");
   const release = "waba";
-  const values: Record<string, unknown> = { "crds.install": suite.installsCrd };
-  if (!suite.operatorInCluster) {
-    const webhookPort = await freePort();
-    Object.assign(values, { "admissionWebhook.port": webhookPort, "admissionWebhook.url": `https://127.0.0.1:${webhookPort}${webhookPath}` });
-  }
+  const values = { "crds.install": suite.installsCrd, ...(await suite.releaseValues()) };
 
   // Install: helm --wait proves the chart's pods were admitted under restricted and became Ready.
   await cluster.helm(["install", release, chartDir, "-n", system, "--wait", "--timeout", "5m", ...setArgs(values)]);
   const before = await operatorDeployment(cluster, system, release);
   expect(before.status?.readyReplicas).toBe(2);
-  operator = suite.operatorInCluster ? inClusterOperator() : await startLocalOperator(cluster, system, release, { httpPort: await freePort() });
+  const operator = await suite.startOperator(system, release);
 
   // Every example, applied as it is, becomes Ready.
   await cluster.kubectl(["apply", "-n", apps, "-f", examplesDir]);
@@ -82,7 +62,6 @@ test("installed with helm, the operator makes every example Ready, refuses a dup
   await cluster.kubectl(["delete", "wabainstances", "--all", "-n", apps, "--wait", "--timeout=120s"]);
   await cluster.helm(["uninstall", release, "-n", system, "--wait", "--timeout", "2m"]);
   await operator.stop();
-  operator = undefined;
   const selector = `app.kubernetes.io/instance=${release}`;
   await waitFor(async () => {
     const namespaced = await cluster.kubectl(["get", "all,configmaps,secrets,serviceaccounts,roles,rolebindings,leases,poddisruptionbudgets", "-n", system, "-l", selector, "-o", "name"]);

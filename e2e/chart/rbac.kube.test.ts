@@ -6,43 +6,27 @@
 import { join } from "node:path";
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Role } from "@kubernetes/client-node";
 import { installCrd } from "../../operator/api/testing/install-crd.js";
-import { waitFor, type TestCluster } from "../testing/cluster.js";
-import { deleteNamespaces, describeInstances, freePort, instances, restrictedNamespace } from "./cluster-helpers.js";
+import { waitFor } from "../testing/cluster.js";
+import { describeInstances, instances } from "./cluster-helpers.js";
 import { chartDir, examplesDir } from "./files.js";
 import { setArgs } from "./helm.js";
-import { inClusterOperator, startLocalOperator, type Operator } from "./operator.js";
-import { onKind, suiteCluster, type SuiteCluster } from "./target.js";
+import { patience, useSuite } from "./target.js";
 
-const patience = onKind ? 600_000 : 90_000;
-let suite: SuiteCluster;
-let cluster: TestCluster;
-const namespaces: string[] = [];
-let operator: Operator | undefined;
-
+const suite = useSuite();
 beforeAll(async () => {
-  suite = await suiteCluster();
-  cluster = suite.cluster;
-  await installCrd(cluster);
-});
-afterAll(async () => {
-  await operator?.stop();
-  if (suite.operatorInCluster) await deleteNamespaces(cluster, namespaces);
-  await suite.stop();
+  await installCrd(suite.cluster);
 });
 
 test("without create on Deployments the operator cannot build an instance; with it back the instance becomes Ready", async () => {
-  const system = await restrictedNamespace(cluster, "waba-system");
-  const apps = await restrictedNamespace(cluster, "acme");
-  namespaces.push(system, apps);
+  const { cluster } = suite;
+  const system = await suite.namespace("waba-system");
+  const apps = await suite.namespace("acme");
   const release = "rbac";
-  const values: Record<string, unknown> = {
+  const values = {
     "crds.install": false,
     "operator.watchNamespace": apps, // the webhook then reviews this namespace only
+    ...(await suite.releaseValues()),
   };
-  if (!suite.operatorInCluster) {
-    const webhookPort = await freePort();
-    Object.assign(values, { "admissionWebhook.port": webhookPort, "admissionWebhook.url": `https://127.0.0.1:${webhookPort}/validate-wabainstance` });
-  }
   await cluster.helm(["install", release, chartDir, "-n", system, "--wait", "--timeout", "5m", ...setArgs(values)]);
 
   // Take `create` out of the rule on Deployments in the release's Role.
@@ -56,7 +40,7 @@ test("without create on Deployments the operator cannot build an instance; with 
   rule.verbs = rule.verbs.filter((v) => v !== "create");
   await rbac.replaceNamespacedRole({ name, namespace: apps, body: reduced });
 
-  operator = suite.operatorInCluster ? inClusterOperator() : await startLocalOperator(cluster, system, release, { httpPort: await freePort() });
+  const operator = await suite.startOperator(system, release);
   await cluster.kubectl(["apply", "-n", apps, "-f", join(examplesDir, "basic-eu-central-1.yaml")]);
 
   // The operator gets as far as the children it may create, and reports the refusal on the instance.
@@ -64,7 +48,7 @@ test("without create on Deployments the operator cannot build an instance; with 
     const [instance] = await instances(cluster, apps);
     return instance?.status?.conditions?.find((c) => c.type === "Ready" && c.reason === "ApplyFailed");
   }, { what: "acme-basic's Ready condition reporting the refused writes", timeoutMs: patience, intervalMs: 500 }).catch(async (e: unknown) => {
-    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator?.output().slice(-2000) ?? ""}`);
+    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator.output().slice(-2000)}`);
   });
   expect(failed.status).toBe("False");
   expect(failed.message).toMatch(/deployments.*forbidden|forbidden.*deployments/i);
@@ -81,6 +65,6 @@ test("without create on Deployments the operator cannot build an instance; with 
     const [instance] = await instances(cluster, apps);
     return instance?.status?.phase === "Ready";
   }, { what: "acme-basic Ready once the Role grants create again", timeoutMs: patience, intervalMs: 500 }).catch(async (e: unknown) => {
-    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator?.output().slice(-2000) ?? ""}`);
+    throw new Error(`${(e as Error).message}\nseen: ${describeInstances(await instances(cluster, apps))}\noperator: ${operator.output().slice(-2000)}`);
   });
 }, 3 * patience);
