@@ -127,6 +127,29 @@ describe("the operator configuration it renders", () => {
   });
 });
 
+describe("NOTES.txt", () => {
+  const notes = async (set: Record<string, unknown>) => {
+    const { stdout } = await cluster.helm(["install", "notes", chartDir, "-n", "waba-system", "--dry-run=client", ...setArgs(set)]);
+    return stdout.slice(stdout.indexOf("NOTES:"));
+  };
+
+  test("tells the user how to wait for the operator, create an instance from an example and look at it", async () => {
+    const text = await notes({});
+    expect(text).toContain("kubectl -n waba-system rollout status deployment/notes-waba-operator");
+    expect(text).toContain("Regions: eu-central-1, me-central-1. Tiers: basic, enterprise, standard.");
+    expect(text).toContain("kubectl -n acme apply -f examples/basic-eu-central-1.yaml");
+    expect(text).toContain("kubectl -n acme describe wabainstance acme-basic");
+    expect(text).toMatch(/the WhatsApp network SIMULATOR/);
+    expect(text).toMatch(/helm uninstall` keeps the WabaInstance CRD/);
+  });
+
+  test("warns about a development webhook URL, and not about the simulator once a real gateway is set", async () => {
+    const text = await notes({ "admissionWebhook.url": "https://127.0.0.1:9443/validate-wabainstance", "config.gatewayUrl": "wss://gateway.example" });
+    expect(text).toMatch(/WARNING: admissionWebhook.url is set .* This is for development only/s);
+    expect(text).not.toMatch(/SIMULATOR/);
+  });
+});
+
 describe("the operator Deployment", () => {
   test("runs 2 replicas spread over nodes, probed on /healthz and /readyz, restricted, with a read-only root and its config from the ConfigMap", async () => {
     const rendered = await renderChart(cluster, "op", "waba-system");
