@@ -161,7 +161,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
       });
       // List items carry no apiVersion/kind; fill them in so cached objects look like watched ones.
       const kind = list.kind?.replace(/List$/, "");
-      for (const item of list.items) items.push({ apiVersion: list.apiVersion, kind, ...item });
+      // A metadata-only list (PartialObjectMetadataList) of nothing has "items": null.
+      for (const item of (list.items as T[] | null) ?? []) items.push({ apiVersion: list.apiVersion, kind, ...item });
       // The JSON field is `continue` (client-node's model renames it to _continue).
       cont = (list.metadata as { continue?: string } | undefined)?.continue;
     } while (cont);
