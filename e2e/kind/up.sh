@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # make kind-up: a kind cluster with the operator installed from the chart, the WhatsApp network
 # simulator and a webhook receiver in-cluster, and an example instance Ready. Re-running it
-# updates what changed (images are rebuilt and reloaded, the chart upgraded).
+# rebuilds and reloads the images (same tag), restarts what runs them in waba-system and upgrades
+# the chart; instances' pods take the new runtime image when they next restart.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 docker info >/dev/null 2>&1 || die "the kind path needs a running Docker engine (without one: make up uses the local control plane)"
 mkdir -p "$state"
 
+reused=false
 if cluster_exists; then
+  reused=true
   step "kind cluster $cluster exists: reusing it"
   "$kind_bin" export kubeconfig --name "$cluster" --kubeconfig "$kubeconfig"
 else
@@ -33,6 +36,11 @@ done
 kctl -n "$system_ns" rollout status deployment/waba-simulator deployment/waba-webhook-receiver --timeout 3m
 
 install_demo
+if $reused; then
+  step "restarting the operator, simulator and receiver on the reloaded images"
+  kctl -n "$system_ns" rollout restart deployment
+  kctl -n "$system_ns" rollout status deployment --timeout 3m
+fi
 
 cat <<INFO
 
