@@ -1,9 +1,13 @@
 // The chart's whole life on a cluster, as a provider lives it: helm install into a namespace
 // enforcing the restricted Pod Security level; the operator under the chart's ServiceAccount
 // (here a local process impersonating it, on kind the chart's own pods); every example applied
-// and Ready; a duplicate number refused by the chart's webhook; helm upgrade with a changed tier
-// reaching the operator; helm uninstall leaving nothing of the operator behind, while the CRD
-// and the data of the instance that asked to keep it stay.
+// and Ready; a duplicate number refused by the chart's webhook; helm upgrade to a next chart
+// version, its new CRD reaching the cluster and a changed tier reaching the operator; helm
+// uninstall leaving nothing of the operator behind, while the CRD and the data of the instance
+// that asked to keep it stay.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { waitFor } from "../testing/cluster.js";
 import { describeInstances, instances } from "./cluster-helpers.js";
@@ -14,7 +18,17 @@ import { patience, useSuite } from "./target.js";
 
 const suite = useSuite();
 
-test("installed with helm, the operator makes every example Ready, refuses a duplicate number, takes a new tier on upgrade and leaves only the kept data on uninstall", async () => {
+/** A copy of the chart as a next version would ship it: its CRD gains a printer column. */
+function nextChartVersion(): { dir: string; addedColumn: string; remove(): void } {
+  const dir = join(mkdtempSync(join(tmpdir(), "waba-chart-next-")), "waba-operator");
+  cpSync(chartDir, dir, { recursive: true });
+  const crd = join(dir, "files", "waba.dev_wabainstances.yaml");
+  const column = "        - name: Endpoint\n          type: string\n          jsonPath: .status.endpoint\n          description: The in-cluster URL of the API.\n          priority: 1\n";
+  writeFileSync(crd, readFileSync(crd, "utf8").replace("      additionalPrinterColumns:\n", `      additionalPrinterColumns:\n${column}`));
+  return { dir, addedColumn: "Endpoint", remove: () => { rmSync(dirname(dir), { recursive: true, force: true }); } };
+}
+
+test("installed with helm, the operator makes every example Ready and refuses a duplicate number; an upgrade brings a new CRD and tier; an uninstall leaves only the kept data", async () => {
   const { cluster } = suite;
   const system = await suite.namespace("waba-system");
   const apps = await suite.namespace("acme");
@@ -44,10 +58,17 @@ test("installed with helm, the operator makes every example Ready, refuses a dup
   // Only the webhook can know another instance holds the number (the CRD's rules see one object).
   expect(refused.stderr).toMatch(new RegExp(`spec\\.phoneNumber: \\+493012345601 is already used by WabaInstance ${apps}/acme-basic`));
 
-  // Upgrade: the standard tier now allows 2 shards; acme-standard (40 messages/s: 4 shards) drops to 2.
+  // Upgrade to a next chart version, whose CRD has one more printer column, with a changed value:
+  // the standard tier now allows 2 shards, so acme-standard (40 messages/s: 4 shards) drops to 2.
   const standard = async () => (await instances(cluster, apps)).find((i) => i.metadata.name === "acme-standard");
   expect((await standard())?.status?.desiredShards).toBe(4);
-  await cluster.helm(["upgrade", release, chartDir, "-n", system, "--reuse-values", "--wait", "--timeout", "5m", ...setArgs({ "config.tiers.standard.maxShards": 2 })]);
+  const next = nextChartVersion();
+  await cluster.helm(["upgrade", release, next.dir, "-n", system, "--reuse-values", "--wait", "--timeout", "5m", ...setArgs({ "config.tiers.standard.maxShards": 2 })]);
+  next.remove();
+  if (suite.installsCrd) {
+    const { stdout } = await cluster.kubectl(["get", "crd", "wabainstances.waba.dev", "-o", "jsonpath={.spec.versions[0].additionalPrinterColumns[*].name}"]);
+    expect(stdout.split(" ")).toContain(next.addedColumn); // Helm upgraded the CRD (it never upgrades a crds/ directory)
+  }
   const after = await operatorDeployment(cluster, system, release);
   const checksum = (d: typeof after) => d.spec?.template.metadata?.annotations?.["checksum/config"];
   expect(checksum(after)).not.toBe(checksum(before)); // the pods roll onto the new configuration
