@@ -10,6 +10,7 @@ import { describeError, isNotFound, statusOf, type Applier, type KubeClient, typ
 import type { AbsentChild, Child } from "../resources/desired.js";
 import type { NetworkPolicy } from "../resources/network-policies.js";
 import { desiredHashAnnotation, driftOf, withDesiredHash, type UnkeptFields } from "./drift.js";
+import { objectId, type RecentWrites } from "./recent-writes.js";
 
 /** The type of each kind of child, as cached. */
 export interface ChildTypes {
@@ -38,36 +39,40 @@ export interface ApplyReport {
 }
 
 /**
- * The children as this reconcile knows them: what it wrote itself (the API server's answers),
- * otherwise the informer caches. Status is computed from this view, so it reflects the writes at once.
+ * The children as the operator knows them: the informer caches, corrected by its own writes the
+ * caches have not shown yet (recent-writes.ts). Status is computed from this view, so it reflects
+ * a reconcile's writes at once.
  */
 export class LiveView {
-  private readonly written = new Map<string, KubernetesObject | null>();
-
-  constructor(private readonly caches: ReadonlyMap<string, ObjectStore<KubernetesObject>>) {}
+  constructor(private readonly caches: ReadonlyMap<string, ObjectStore<KubernetesObject>>, private readonly recent: RecentWrites) {}
 
   get<K extends keyof ChildTypes>(kind: K, namespace: string, name: string): ChildTypes[K] | undefined {
     return this.find(kind, namespace, name) as ChildTypes[K] | undefined;
   }
 
   find(kind: string, namespace: string, name: string): KubernetesObject | undefined {
-    const own = this.written.get(`${kind}/${namespace}/${name}`);
-    if (own !== undefined) return own ?? undefined;
-    return this.caches.get(kind)?.get(namespace, name);
+    return this.recent.resolve(objectId(kind, namespace, name), this.caches.get(kind)?.get(namespace, name));
   }
 
   /** Cached objects of a kind with `labels`, in a namespace (e.g. an instance's Jobs). */
   list<K extends keyof ChildTypes>(kind: K, namespace: string, labels: Readonly<Record<string, string>>): ChildTypes[K][] {
     const matches = (o: KubernetesObject) => Object.entries(labels).every(([k, v]) => o.metadata?.labels?.[k] === v);
-    return (this.caches.get(kind)?.list(namespace).filter(matches) ?? []) as ChildTypes[K][];
+    const cached = this.caches.get(kind)?.list(namespace).filter(matches) ?? [];
+    const known = cached.map((o) => this.recent.resolve(objectId(kind, namespace, o.metadata?.name ?? ""), o));
+    return known.filter((o) => o !== undefined) as ChildTypes[K][];
   }
 
+  /** `object` as the API server returned it from a write (kind, namespace and name set). */
   wrote(object: KubernetesObject): void {
-    this.written.set(`${object.kind ?? ""}/${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`, object);
+    this.record(object.kind ?? "", object.metadata?.namespace ?? "", object.metadata?.name ?? "", object);
   }
 
   deleted(kind: string, namespace: string, name: string): void {
-    this.written.set(`${kind}/${namespace}/${name}`, null);
+    this.record(kind, namespace, name, null);
+  }
+
+  private record(kind: string, namespace: string, name: string, written: KubernetesObject | null): void {
+    this.recent.record(objectId(kind, namespace, name), this.caches.get(kind)?.get(namespace, name), written);
   }
 }
 

@@ -7,6 +7,7 @@ import type { WabaInstance } from "../api/types.js";
 import type { OperatorConfig } from "../config/config.js";
 import type { Controller, Manager } from "../controller/index.js";
 import type { Credentials } from "../resources/credentials.js";
+import { RecentWrites } from "./recent-writes.js";
 import { instanceReconciler } from "./reconciler.js";
 import { createCaches, instanceKeysOfChild, instanceKeysOfInstance, instanceKeysOfSecret, type Caches } from "./sources.js";
 
@@ -29,8 +30,12 @@ export interface WabaInstanceController {
 
 export function wabaInstanceController(manager: Manager, config: OperatorConfig, options: WabaInstanceControllerOptions = {}): WabaInstanceController {
   const caches = createCaches(manager, config.watchNamespace);
+  const recent = new RecentWrites();
+  for (const informer of [caches.instances, ...caches.children.values()]) {
+    informer.addHandlers({ add: (o) => { recent.observe(o); }, update: (o) => { recent.observe(o); }, delete: (o) => { recent.observe(o); } });
+  }
   const reconcile = instanceReconciler({
-    config, caches, applier: manager.applier, client: manager.client, events: manager.events, now: options.now, generate: options.generate,
+    config, caches, recent, applier: manager.applier, client: manager.client, events: manager.events, now: options.now, generate: options.generate,
   });
   const controller = manager.controller({ name: "wabainstance", workers: options.workers ?? 4, reconcile });
   controller.watchMapped(caches.instances, (instance, old) => {

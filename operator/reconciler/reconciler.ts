@@ -19,6 +19,7 @@ import { numberOwner } from "./conflicts.js";
 import { createCredentials } from "./credentials.js";
 import { UnkeptFields, withDesiredHash } from "./drift.js";
 import { gatherInputs, observedChildren } from "./inputs.js";
+import { objectId, type RecentWrites } from "./recent-writes.js";
 import { isBeingDeleted } from "./retention.js";
 import type { Caches } from "./sources.js";
 import { nextStatus, transitionEvents, type EventNote, type Outcome } from "./status.js";
@@ -29,6 +30,8 @@ export interface ReconcilerDeps {
   readonly applier: Applier;
   readonly client: KubeClient;
   readonly events: EventRecorder;
+  /** This process's writes the caches have not shown yet (shared with the informers, which clear it). */
+  readonly recent: RecentWrites;
   /** @default () => new Date() */
   readonly now?: () => Date;
   /** @default generateCredentials (the CSPRNG) */
@@ -42,7 +45,7 @@ export function instanceReconciler(deps: ReconcilerDeps): Reconciler {
 
   /** Everything up to the status: what the instance's state is after this reconcile's writes. */
   async function converge(instance: WabaInstance, ctx: ReconcileContext): Promise<{ outcome: Outcome; actions: readonly ChildAction[] }> {
-    const view = new LiveView(deps.caches.children);
+    const view = new LiveView(deps.caches.children, deps.recent);
     const { namespace, name } = ctx;
     const cachedSecret = view.get("Secret", namespace, childName(name, "credentials"));
     const generated = generate();
@@ -77,7 +80,9 @@ export function instanceReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   return async (_key, ctx) => {
-    const instance = deps.caches.instances.get(ctx.namespace, ctx.name);
+    const id = objectId(kind, ctx.namespace, ctx.name);
+    const cached = deps.caches.instances.get(ctx.namespace, ctx.name);
+    const instance = deps.recent.resolve(id, cached);
     if (!instance || isBeingDeleted(instance)) return done;
 
     const { outcome, actions } = await converge(instance, ctx);
@@ -85,7 +90,8 @@ export function instanceReconciler(deps: ReconcilerDeps): Reconciler {
     const status = nextStatus(instance, outcome, now());
     if (!statusEqual(instance.status, status)) {
       ctx.signal.throwIfAborted();
-      await deps.applier.applyStatus({ apiVersion, kind, metadata: { name: ctx.name, namespace: ctx.namespace }, status });
+      const { object } = await deps.applier.applyStatus({ apiVersion, kind, metadata: { name: ctx.name, namespace: ctx.namespace }, status });
+      deps.recent.record(id, cached, object);
     }
 
     const context = outcome.kind === "reconciled" ? outcome.context : undefined;
