@@ -18,13 +18,19 @@ input AS (
     WITH ORDINALITY AS t(id, status, at, errors, payload, implied_sent, ord)
   WHERE EXISTS (SELECT 1 FROM lease)
 ),
+-- One index probe per id: the LIMIT keeps the planner from turning the lookups into a hash join
+-- over a scan of the whole, ever-growing messages table (which it did with every statement).
+found AS (
+  SELECT i.*, m.seq, m.created_at, m.status AS current
+  FROM input i CROSS JOIN LATERAL (SELECT seq, created_at, status FROM messages WHERE id = i.id LIMIT 1) m
+),
 target AS (
-  SELECT m.seq, m.created_at, i.id, i.status, i.at, i.errors, i.payload, i.ord::numeric AS ord FROM input i JOIN messages m ON m.id = i.id
+  SELECT seq, created_at, id, status, at, errors, payload, ord::numeric AS ord FROM found
   UNION ALL
   -- A receipt for a message whose acknowledgement was never recorded (its sender crashed first)
   -- implies it was sent: record and announce 'sent' just before it.
-  SELECT m.seq, m.created_at, i.id, 'sent', i.at, NULL, i.implied_sent, i.ord - 0.5 FROM input i JOIN messages m ON m.id = i.id
-  WHERE i.implied_sent IS NOT NULL AND m.status = 'queued'
+  SELECT seq, created_at, id, 'sent', at, NULL, implied_sent, ord - 0.5 FROM found
+  WHERE implied_sent IS NOT NULL AND current = 'queued'
 ),
 ins AS (
   INSERT INTO message_statuses (message_seq, status, at, errors)
@@ -52,7 +58,7 @@ upd AS (
     read_at = coalesce(m.read_at, a.read_at),
     failed_at = coalesce(m.failed_at, a.failed_at),
     error = coalesce(m.error, a.errors)
-  FROM agg a WHERE m.seq = a.seq
+  FROM agg a WHERE m.seq = ANY(ARRAY(SELECT seq FROM agg)) AND m.seq = a.seq  -- primary-key probes, not a scan
   RETURNING 1
 ),
 outbox AS (
