@@ -70,6 +70,8 @@ export interface RunningSystem {
   readonly logDir: string;
   /** Every process started, the finished `migrate` included. */
   readonly processes: readonly LoggedProcess[];
+  /** WABA_PORT of each long-running process, by name (its /healthz, /readyz and /metrics). */
+  readonly ports: ReadonlyMap<string, number>;
   /** The simulator's control API. */
   readonly sim: SimulatorClient;
   /** The WebApp's API. */
@@ -92,6 +94,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const postgres = options.serverUrl ? undefined : await startPostgres();
   const db = await createTestDatabase(options.serverUrl ?? postgres?.url ?? "", "system");
   const processes: LoggedProcess[] = [];
+  const portsByName = new Map<string, number>();
   const sim = { port: await freePort() };
   const ports = { webapp: await freePort(), webhook: await freePort() };
   const hooks = options.webhooks ?? [];
@@ -129,6 +132,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const spawn = (role: Role, name: string, extra: NodeJS.ProcessEnv = {}) => {
     const p = spawnLogged(role, name, { ...env, ...extra }, logDir, options.nodeArgs?.[role] ?? []);
     processes.push(p);
+    if (extra.WABA_PORT) portsByName.set(name, Number(extra.WABA_PORT));
     return p;
   };
   const logs = () => new Map(readdirSync(logDir).filter((f) => f.endsWith(".log")).map((f) => [f.slice(0, -4), readFileSync(join(logDir, f), "utf8")]));
@@ -146,7 +150,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (left.length) throw new Error(`processes left running: ${left.map((p) => `${p.name} (${p.pid})`).join(", ")}`);
   };
   const system: RunningSystem = {
-    env, secrets, shards, webappUrl, simulatorUrl, databaseUrl: db.url, postgres, logDir, processes, sim: simClient, api, logs,
+    env, secrets, shards, webappUrl, simulatorUrl, databaseUrl: db.url, postgres, logDir, processes, ports: portsByName, sim: simClient, api, logs,
     stop: () => (stopped ??= stop()),
     removeLogs: () => { rmSync(logDir, { recursive: true, force: true }); },
   };

@@ -1,0 +1,104 @@
+// The open-loop load: POST /v1/messages started at a fixed rate whatever the answers (so a slow
+// server shows as latency, not as a lower offered rate), over one pooled keep-alive undici client.
+// Latency counts from when a request was DUE, so time spent waiting behind a slow answer counts
+// too (no coordinated omission). Bounded: a fixed number of requests, a per-request timeout, and at
+// most `maxInFlight` outstanding (beyond it a request is shed and counted, not queued).
+import { Pool } from "undici";
+
+export interface LoadOptions {
+  readonly origin: string;
+  readonly authorization: string;
+  readonly rate: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly recipients: readonly string[];
+  readonly connections: number;
+  readonly maxInFlight: number;
+  readonly timeoutMs: number;
+  /** Runs when the measured window starts and ends (sampling CPU and database counters). */
+  readonly onWindow: (edge: "start" | "end") => void;
+}
+
+export interface Accepted {
+  readonly id: string;
+  /** Epoch ms when the 201 arrived. */
+  readonly acceptedAt: number;
+  /** From when the request was due to its answer. */
+  readonly latencyMs: number;
+  /** From when the request was written to its answer (the server's share, plus the client's event loop). */
+  readonly serviceMs: number;
+  readonly measured: boolean;
+}
+
+export interface LoadResult {
+  readonly accepted: Accepted[];
+  /** Answers other than 201 and failures, by status or error code. */
+  readonly refused: Record<string, number>;
+  readonly shed: number;
+  /** Epoch ms of the measured window. */
+  readonly windowStart: number;
+  readonly windowEnd: number;
+}
+
+const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
+
+export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadResult> {
+  const pool = new Pool(o.origin, { connections: o.connections, keepAliveTimeout: 60_000, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs });
+  const accepted: Accepted[] = [];
+  const refused: Record<string, number> = {};
+  const headers = { authorization: o.authorization, "content-type": "application/json" };
+  const total = Math.round((o.rate * (o.warmupMs + o.durationMs)) / 1000);
+  const intervalMs = 1000 / o.rate;
+  const pending = new Set<Promise<void>>();
+  let shed = 0;
+
+  const send = async (i: number, dueAt: number, measured: boolean) => {
+    const to = o.recipients[i % o.recipients.length] ?? "";
+    const body = JSON.stringify({ to: `+${to}`, type: "text", text: { body: `benchmark message ${firstIndex + i} for an ordinary customer notification` } });
+    const sentAt = performance.now();
+    try {
+      const res = await pool.request({ method: "POST", path: "/v1/messages", headers, body });
+      const text = await res.body.text();
+      const now = performance.now();
+      if (res.statusCode !== 201) {
+        refused[String(res.statusCode)] = (refused[String(res.statusCode)] ?? 0) + 1;
+        return;
+      }
+      const id = (JSON.parse(text) as { messages: { id: string }[] }).messages[0]?.id ?? "";
+      accepted.push({ id, acceptedAt: epochOf(now), latencyMs: now - dueAt, serviceMs: now - sentAt, measured });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "error";
+      refused[code] = (refused[code] ?? 0) + 1;
+    }
+  };
+
+  const start = performance.now();
+  const windowStartPerf = start + o.warmupMs;
+  let windowOpen = false;
+  try {
+    for (let i = 0; i < total;) {
+      const now = performance.now();
+      if (!windowOpen && now >= windowStartPerf) {
+        windowOpen = true;
+        o.onWindow("start");
+      }
+      for (; i < total && start + i * intervalMs <= now; i++) {
+        const dueAt = start + i * intervalMs;
+        if (pending.size >= o.maxInFlight) {
+          shed++;
+          continue;
+        }
+        const p = send(i, dueAt, dueAt >= windowStartPerf).finally(() => pending.delete(p));
+        pending.add(p);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const windowEndPerf = start + o.warmupMs + o.durationMs;
+    if (!windowOpen) o.onWindow("start");
+    o.onWindow("end");
+    await Promise.all(pending);
+    return { accepted, refused, shed, windowStart: epochOf(windowStartPerf), windowEnd: epochOf(windowEndPerf) };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,43 @@
+// The benchmark's table: one line per step, CPU as % of one core per process group.
+import type { StepResult } from "./step.js";
+
+export interface ReportedStep extends StepResult {
+  readonly shards: number;
+  readonly coreapps: number;
+}
+
+const columns = [
+  "shards", "rate/s", "accepted/s", "accept p50/p99/max ms", "server mean/p99≤ ms", "→delivered p50/p99 ms", "delivered/s", "lost", "dup", "PG tx/s",
+  "CPU% webapp/coreapps/webhook/sim/pg/bench+recv", "load avg", "verdict",
+];
+
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : String(Math.round(n))) : "-");
+
+/** CPU of the roles' processes grouped: all CoreApps summed, the client side (load generator and receiver) together. */
+export function cpuGroups(cpu: Readonly<Record<string, number>>): string {
+  const sum = (match: (name: string) => boolean) => Object.entries(cpu).filter(([k]) => match(k)).reduce((a, [, v]) => a + v, 0);
+  return [
+    sum((k) => k === "webapp"), sum((k) => k.startsWith("coreapp")), sum((k) => k === "webhook"), sum((k) => k === "simulator"),
+    sum((k) => k === "postgres"), sum((k) => k === "bench" || k === "receiver"),
+  ].join("/");
+}
+
+export function row(s: ReportedStep): string[] {
+  const lost = Math.max(s.lost.notAtSimulator, s.lost.notReportedDelivered);
+  return [
+    `${s.shards} (${s.coreapps} coreapps)`, String(s.rate), String(Math.round(s.accepted.perSecond)),
+    `${ms(s.acceptMs.p50)}/${ms(s.acceptMs.p99)}/${ms(s.acceptMs.max)}`,
+    `${ms(s.serverAcceptMs.mean)}/${ms(s.serverAcceptMs.p99AtMost)}`,
+    `${ms(s.acceptToDeliveredMs.p50)}/${ms(s.acceptToDeliveredMs.p99)}`,
+    String(Math.round(s.deliveredPerSecond)), String(lost), String(s.duplicates.webhookEvents), String(s.postgresTransactionsPerSecond),
+    cpuGroups(s.cpuPercent), `${s.loadAverage.start.toFixed(1)}→${s.loadAverage.end.toFixed(1)}`,
+    s.shortfalls.length ? s.shortfalls.join("; ") : "meets the target",
+  ];
+}
+
+/** A plain-text table with aligned columns. */
+export function table(steps: readonly ReportedStep[]): string {
+  const rows = [columns, ...steps.map(row)];
+  const widths = columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}

@@ -1,0 +1,182 @@
+// The benchmark (`make bench`, `make bench-find-max`): one instance as real processes on loopback
+// (private PostgreSQL, simulator, migrate, WebApp, N+1 CoreApps, webhook dispatcher, a signed
+// webhook receiver in its own process), POST /v1/messages at a fixed open-loop rate, and the
+// figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json.
+//   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 10] [--shards 1,2,4]
+//     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { startPostgres, type PostgresServer } from "../runtime/db/testing/postgres.js";
+import type { ShardCount } from "../runtime/sharding/hash.js";
+import { startSystem, type RunningSystem } from "../runtime/system/instance.js";
+import { postmasterPid, Probes } from "./probes.js";
+import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
+import { table, type ReportedStep } from "./report.js";
+import { runStep, type StepOptions } from "./step.js";
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: "string", default: "1000" },
+    seconds: { type: "string" },
+    warmup: { type: "string" },
+    drain: { type: "string", default: "60" },
+    shards: { type: "string", default: "2" },
+    coreapps: { type: "string" },
+    recipients: { type: "string", default: "10000" },
+    connections: { type: "string", default: "64" },
+    "read-probability": { type: "string", default: "1" },
+    format: { type: "string", default: "onprem" },
+    "find-max": { type: "boolean", default: false },
+    step: { type: "string", default: "250" },
+    "max-rate": { type: "string", default: "10000" },
+    durable: { type: "boolean", default: false },
+    "pg-statements": { type: "boolean", default: false },
+    "cpu-prof": { type: "boolean", default: false },
+    "keep-logs": { type: "boolean", default: false },
+  },
+});
+const num = (name: keyof typeof args, fallback?: number): number => {
+  const raw = args[name] ?? (fallback === undefined ? undefined : String(fallback));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: must be a number (got ${String(raw)})`);
+  return n;
+};
+const findMax = args["find-max"];
+const shardCounts = args.shards.split(",").map(Number);
+if (!shardCounts.every((s) => [1, 2, 4, 8, 16, 32].includes(s))) throw new Error("--shards: a comma-separated list of 1, 2, 4, 8, 16 or 32");
+if (args.format !== "onprem" && args.format !== "cloud") throw new Error("--format: onprem or cloud");
+const stepOptions = (rate: number): StepOptions => ({
+  rate,
+  warmupMs: num("warmup", findMax ? 5 : 10) * 1000,
+  durationMs: num("seconds", findMax ? 30 : 60) * 1000,
+  drainMs: num("drain") * 1000,
+  recipients: Array.from({ length: num("recipients") }, (_, i) => `4917${String(i * 7919 % 10_000_000).padStart(7, "0")}${i % 10}`),
+  connections: num("connections"),
+  maxInFlight: Math.max(1000, rate * 2),
+  timeoutMs: 10_000,
+});
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const resultsDir = resolve(import.meta.dirname, "results");
+const profileDir = join(resultsDir, `profiles-${stamp}`);
+mkdirSync(resultsDir, { recursive: true });
+
+/** A private server, durable or not, with pg_stat_statements when asked (both need a restart). */
+async function postgres(): Promise<PostgresServer> {
+  const server = await startPostgres();
+  const settings: [string, string][] = [];
+  if (args.durable) settings.push(["fsync", "on"], ["full_page_writes", "on"]);
+  if (args["pg-statements"]) settings.push(["shared_preload_libraries", "pg_stat_statements"]);
+  if (settings.length === 0) return server;
+  try {
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      for (const [name, value] of settings) await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
+    } finally {
+      await client.end();
+    }
+    await server.restart();
+    return server;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+interface Statement { calls: string; total_ms: string; mean_ms: string; rows: string; query: string }
+
+async function topStatements(databaseUrl: string): Promise<Statement[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<Statement>(`SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+      left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`);
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+interface Scenario { shards: number; coreapps: number; steps: ReportedStep[]; maxSustainable?: number; statements?: Statement[]; logDir?: string }
+
+async function scenario(shards: ShardCount): Promise<Scenario> {
+  const coreapps = args.coreapps ? num("coreapps") : shards + 1;
+  const result: Scenario = { shards, coreapps, steps: [] };
+  const server = await postgres();
+  let receiver: BenchReceiver | undefined;
+  let system: RunningSystem | undefined;
+  let probes: Probes | undefined;
+  try {
+    if (args["pg-statements"]) {
+      const c = new pg.Client({ connectionString: server.url });
+      await c.connect();
+      await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      await c.end();
+    }
+    receiver = await startBenchReceiver();
+    const prof = args["cpu-prof"] ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`] : [];
+    system = await startSystem({
+      serverUrl: server.url, shards, coreapps,
+      webhooks: [{ url: receiver.url, format: args.format as "onprem" | "cloud", secret: receiver.secret }],
+      env: { WABA_RATE_LIMIT_PER_SECOND: "1000000", WABA_RATE_LIMIT_BURST: "1000000" },
+      simulatorEnv: { WABA_SIMULATOR_RECORD: "counters", WABA_SIMULATOR_READ_PROBABILITY: args["read-probability"] },
+      nodeArgs: { webapp: prof, coreapp: prof, webhook: prof, simulator: prof },
+    });
+    if (args["pg-statements"]) {
+      const c = new pg.Client({ connectionString: system.databaseUrl });
+      await c.connect();
+      await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      await c.query("SELECT pg_stat_statements_reset()");
+      await c.end();
+    }
+    const pids = new Map(system.processes.filter((p) => p.running()).map((p) => [p.name, p.pid]));
+    pids.set("receiver", receiver.pid);
+    probes = new Probes(system.databaseUrl, pids, postmasterPid(server.port));
+    await probes.open();
+    let sent = 0;
+    for (let rate = num("rate"); ; rate += num("step")) {
+      process.stdout.write(`shards ${shards}, ${coreapps} CoreApps: ${rate} messages/s (load average ${loadavg()[0]?.toFixed(1)})…\n`);
+      const options = stepOptions(rate);
+      const step = await runStep(system, receiver, probes, options, sent);
+      sent += step.accepted.total;
+      result.steps.push({ ...step, shards, coreapps });
+      process.stdout.write(`${table([{ ...step, shards, coreapps }])}\n`);
+      if (!findMax) break;
+      if (step.shortfalls.length) break;
+      result.maxSustainable = rate;
+      if (rate + num("step") > num("max-rate")) break;
+    }
+    if (args["pg-statements"]) result.statements = await topStatements(system.databaseUrl);
+  } finally {
+    await probes?.close().catch(() => undefined);
+    await system?.stop();
+    await receiver?.stop();
+    await server.stop();
+    if (system && args["keep-logs"]) result.logDir = system.logDir;
+    else system?.removeLogs();
+  }
+  return result;
+}
+
+const started = new Date();
+const scenarios: Scenario[] = [];
+for (const shards of shardCounts) scenarios.push(await scenario(shards as ShardCount));
+const file = join(resultsDir, `${stamp}.json`);
+writeFileSync(file, `${JSON.stringify({
+  started, finished: new Date(), mode: findMax ? "find-max" : "fixed-rate", args,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtEnd: loadavg() },
+  postgres: args.durable ? "fsync on" : "fsync off (test server)",
+  scenarios,
+}, null, 2)}\n`);
+process.stdout.write(`\n${table(scenarios.flatMap((s) => s.steps))}\n`);
+for (const s of scenarios) {
+  if (findMax) process.stdout.write(`shards ${s.shards}: highest rate meeting the target: ${s.maxSustainable === undefined ? "none" : `${s.maxSustainable}/s`}\n`);
+  if (s.statements) process.stdout.write(`shards ${s.shards}, top statements:\n${JSON.stringify(s.statements, null, 1)}\n`);
+  if (s.logDir) process.stdout.write(`shards ${s.shards}: logs in ${s.logDir}\n`);
+}
+if (args["cpu-prof"]) process.stdout.write(`CPU profiles in ${profileDir}\n`);
+process.stdout.write(`figures written to ${file}\n`);
