@@ -88,3 +88,13 @@ kind-down: ## delete the kind cluster
 .PHONY: e2e
 e2e: node_modules tools ## the chart's end-to-end suite on the local control plane (part of make test)
 	$(JEST) --selectProjects kube -- e2e/chart e2e/kind
+
+# The benchmark (bench/run.ts): one instance as processes on loopback, open-loop load; figures in
+# bench/results/<timestamp>.json. BENCH_ARGS passes options, e.g. BENCH_ARGS="--shards 1,2,4 --rate 1500".
+.PHONY: bench
+bench: node_modules ## benchmark one instance: 1000 messages/s for 60 s, accept → delivered webhook
+	node --import tsx bench/run.ts $(BENCH_ARGS)
+
+.PHONY: bench-find-max
+bench-find-max: node_modules ## raise the rate until p99 accept latency, loss or delivery breaks: the sustainable maximum
+	node --import tsx bench/run.ts --find-max $(BENCH_ARGS)
