@@ -64,15 +64,11 @@ export class LiveView {
 
   /** `object` as the API server returned it from a write (kind, namespace and name set). */
   wrote(object: KubernetesObject): void {
-    this.record(object.kind ?? "", object.metadata?.namespace ?? "", object.metadata?.name ?? "", object);
+    this.recent.record(objectId(object.kind ?? "", object.metadata?.namespace ?? "", object.metadata?.name ?? ""), object);
   }
 
   deleted(kind: string, namespace: string, name: string): void {
-    this.record(kind, namespace, name, null);
-  }
-
-  private record(kind: string, namespace: string, name: string, written: KubernetesObject | null): void {
-    this.recent.record(objectId(kind, namespace, name), this.caches.get(kind)?.get(namespace, name), written);
+    this.recent.record(objectId(kind, namespace, name), null, this.find(kind, namespace, name));
   }
 }
 

@@ -32,7 +32,7 @@ export function wabaInstanceController(manager: Manager, config: OperatorConfig,
   const caches = createCaches(manager, config.watchNamespace);
   const recent = new RecentWrites();
   for (const informer of [caches.instances, ...caches.children.values()]) {
-    informer.addHandlers({ add: (o) => { recent.observe(o); }, update: (o) => { recent.observe(o); }, delete: (o) => { recent.observe(o); } });
+    informer.addHandlers({ add: (o) => { recent.observe(o); }, update: (o) => { recent.observe(o); }, delete: (o) => { recent.observe(o, true); } });
   }
   const reconcile = instanceReconciler({
     config, caches, recent, applier: manager.applier, client: manager.client, events: manager.events, now: options.now, generate: options.generate,

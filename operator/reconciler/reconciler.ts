@@ -91,7 +91,7 @@ export function instanceReconciler(deps: ReconcilerDeps): Reconciler {
     if (!statusEqual(instance.status, status)) {
       ctx.signal.throwIfAborted();
       const { object } = await deps.applier.applyStatus({ apiVersion, kind, metadata: { name: ctx.name, namespace: ctx.namespace }, status });
-      deps.recent.record(id, cached, object);
+      deps.recent.record(id, object);
     }
 
     const context = outcome.kind === "reconciled" ? outcome.context : undefined;

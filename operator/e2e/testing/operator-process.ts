@@ -1,6 +1,7 @@
-// The operator as a real process (node --import tsx operator/main.ts), as tests need it: killed
-// with SIGKILL, restarted, run twice for leader election. Its /metrics are read to count the
-// requests it made (operator_api_requests_total) and its reconciles.
+// The operator as a real process (node --import tsx operator/main.ts, or the compiled entry point
+// named by WABA_OPERATOR_MAIN, e.g. dist/operator/main.js after npm run build), as tests need it:
+// killed with SIGKILL, restarted, run twice for leader election. Its /metrics are read to count
+// the requests it made (operator_api_requests_total) and its reconciles.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -60,8 +61,9 @@ export class OperatorProcess {
   private readonly port: Promise<number>;
 
   constructor(readonly options: OperatorProcessOptions) {
+    const compiled = process.env.WABA_OPERATOR_MAIN;
     const args = [
-      "--import", "tsx", "operator/main.ts",
+      ...(compiled ? [compiled] : ["--import", "tsx", "operator/main.ts"]),
       "--config", options.configPath ?? testConfigPath,
       "--namespace", options.namespace,
       "--identity", options.identity,
