@@ -93,6 +93,20 @@ describe("fields the API server does not keep", () => {
     expect(unkept.of(changed).size).toBe(0);
   });
 
+  it("are reported once per kind, though learnt per object", () => {
+    const unkept = new UnkeptFields();
+    const other = structuredClone(desired);
+    other.metadata!.name = "other-webapp";
+    const without = (d: typeof desired) => {
+      const s = stored(d);
+      delete s.spec!.strategy!.rollingUpdate!.maxSurge;
+      return s;
+    };
+    expect(unkept.learn(desired, without(desired))).toEqual(["spec.strategy.rollingUpdate.maxSurge"]);
+    expect(unkept.learn(other, without(other))).toEqual([]);
+    expect(driftOf(other, without(other), unkept.of(other)).equal).toBe(true);
+  });
+
   it("are none when the stored object holds everything", () => {
     const unkept = new UnkeptFields();
     expect(unkept.learn(desired, stored(desired))).toEqual([]);

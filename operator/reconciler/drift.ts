@@ -127,6 +127,8 @@ const hashOf = (o: KubernetesObject) => o.metadata?.annotations?.[desiredHashAnn
 /** Fields of desired objects that the API server did not store, per object and desired hash. */
 export class UnkeptFields {
   private readonly byObject = new Map<string, { readonly hash: string; readonly paths: Set<string> }>();
+  /** "Kind path" already reported: a gated field is the same for every object of a kind, so worth one log line. */
+  private readonly reported = new Set<string>();
 
   /** The fields to skip when comparing `desired` (with its hash annotation). */
   of(desired: KubernetesObject): ReadonlySet<string> {
@@ -134,7 +136,7 @@ export class UnkeptFields {
     return entry?.hash === hashOf(desired) ? entry.paths : new Set();
   }
 
-  /** After applying `desired` and getting `stored` back: learns the fields it lacks; returns the new ones. */
+  /** After applying `desired` and getting `stored` back: learns the fields it lacks; returns those not yet reported for its kind. */
   learn(desired: KubernetesObject, stored: KubernetesObject): string[] {
     const paths = new Set(this.of(desired));
     const learnt: string[] = [];
@@ -144,6 +146,8 @@ export class UnkeptFields {
     }
     if (paths.size) this.byObject.set(objectId(desired), { hash: hashOf(desired), paths });
     else this.byObject.delete(objectId(desired));
-    return learnt;
+    const unreported = learnt.filter((path) => !this.reported.has(`${desired.kind ?? ""} ${path}`));
+    for (const path of unreported) this.reported.add(`${desired.kind ?? ""} ${path}`);
+    return unreported;
   }
 }
