@@ -285,6 +285,47 @@ describe("the webhook dispatcher", () => {
     expect(r.duplicates).toBe(0);
   });
 
+  it("delivers new events without making delivery rows while every endpoint keeps up, and again once a failing endpoint's retries are done", async () => {
+    await pool.query(`
+      CREATE TABLE deliveries_made (n int);
+      CREATE FUNCTION count_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO deliveries_made VALUES (1); RETURN NEW; END $$;
+      CREATE TRIGGER count_delivery AFTER INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION count_delivery();`);
+    const made = () => count("SELECT count(*) AS n FROM deliveries_made");
+    const r = await receiver({ secret: "s" });
+    await writeApplicationSettings(pool, sealer, { backoffMs: 100, maxBackoffMs: 200 });
+    const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }]);
+    // A probe event at a time until one arrives without a delivery row: the fast path is on.
+    let probes = 0;
+    const fastPathOn = () => eventually(async () => {
+      const before = await made();
+      const probe = statusEvent(`wamid.probe${probes++}`, "sent");
+      await insertEvents(pool, sealer, [probe]);
+      await r.waitFor((x) => x.events.has(keyOf(probe)), 10_000, "the probe");
+      return (await made()) === before;
+    }, "a probe delivered without a delivery row", 20_000);
+
+    await fastPathOn();
+    const before = await made();
+    const fast = statuses(50, "fast");
+    await insertEvents(pool, sealer, fast);
+    await r.waitFor((x) => fast.every((e) => x.events.has(keyOf(e))), 10_000, "50 events");
+    expect(await made()).toBe(before);
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_outbox")) === 0, "the delivered events to be deleted");
+
+    // The endpoint fails: the events get deliveries and are retried until it takes them.
+    r.respond({ status: 503 });
+    const retried = statuses(10, "retried");
+    await insertEvents(pool, sealer, retried);
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE last_error = 'HTTP 503'")) === 10, "10 failed deliveries");
+    r.respond({ status: 200 });
+    await r.waitFor((x) => retried.every((e) => x.events.has(keyOf(e))), 10_000, "the retried events");
+    await fastPathOn();
+    expect(r.duplicates).toBe(0);
+    const endpoint = operatorEndpointId(r.url);
+    await eventually(async () => sample(await scrape(service), "waba_webhook_deliveries_total", { endpoint, result: "delivered" }) === 60 + probes, "the metrics");
+    expect(sample(await scrape(service), "waba_webhook_deliveries_total", { endpoint, result: "retry" })).toBeGreaterThanOrEqual(10);
+  });
+
   it("is unready until the schema is there, then ready", async () => {
     const empty = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!);
     const e = webhookEnv(empty.url, []);

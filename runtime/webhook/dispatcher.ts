@@ -1,5 +1,6 @@
 // The webhook dispatcher: keeps the endpoint list current (operator subscriptions + the settings
-// row), fans new outbox events out into deliveries, runs one EndpointRunner per endpoint, and
+// row), delivers new outbox events on the fast path while every endpoint is clear (FastLane: no
+// delivery rows), else fans them out into deliveries, runs one EndpointRunner per endpoint, and
 // sweeps finished events away. Woken by NOTIFY (waba_outbox, waba_settings), and polls as well,
 // so a lost notification or a database restart costs latency, never an event.
 import type pg from "pg";
@@ -11,6 +12,7 @@ import { defaultBackoff, type RetryPolicy } from "./backoff.js";
 import { coalesced, type Coalesced } from "./coalesce.js";
 import { applicationEndpoint, operatorEndpoints, sameEndpoint, subscriptionPairs, type Endpoint } from "./endpoints.js";
 import { EndpointRunner, type RunnerContext } from "./endpoint-runner.js";
+import { FastLane } from "./fast-lane.js";
 import { listen, type Listener } from "./listener.js";
 import { webhookMetrics, type WebhookMetrics } from "./metrics.js";
 import { deleteFinished, expireStale, fanOut, outboxChannel } from "./outbox.js";
@@ -46,6 +48,7 @@ export class Dispatcher {
   readonly metrics: WebhookMetrics;
   private readonly sender: WebhookSender;
   private readonly runners = new Map<string, EndpointRunner>();
+  private readonly fastLane: FastLane;
   /** Runners of removed endpoints, finishing their POSTs. */
   private readonly retiring = new Set<Promise<void>>();
   private settings: DispatchSettings | undefined;
@@ -71,6 +74,10 @@ export class Dispatcher {
     this.reload = coalesced(() => this.reloadEndpoints(), warn("webhook endpoints not reloaded; keeping the current ones"));
     this.fanOutJob = coalesced(() => this.fanOutAll(), warn("webhook fan-out failed; retrying"));
     this.sweep = coalesced(() => this.sweepFinished(), warn("webhook outbox sweep failed; retrying"));
+    this.fastLane = new FastLane(this.context, () => (this.allClear() ? this.endpoints : []), (id) => {
+      this.runners.get(id)?.noteBacklog();
+      this.fanOutJob.trigger();
+    });
   }
 
   /** The endpoints currently delivered to. */
@@ -99,7 +106,7 @@ export class Dispatcher {
     for (const t of this.timers) clearInterval(t);
     await this.listener?.close();
     await Promise.all([this.reload.idle(), this.fanOutJob.idle(), this.sweep.idle()]);
-    await Promise.all([...[...this.runners.values()].map((r) => r.stop()), ...this.retiring]);
+    await Promise.all([this.fastLane.stop(), ...[...this.runners.values()].map((r) => r.stop()), ...this.retiring]);
     this.runners.clear();
     await this.sender.close();
   }
@@ -143,9 +150,18 @@ export class Dispatcher {
     if (first) this.fanOutJob.trigger();
   }
 
+  /** Every endpoint has nothing pending: new events can take the fast path. */
+  private allClear(): boolean {
+    return this.runners.size > 0 && [...this.runners.values()].every((r) => r.clear);
+  }
+
   private async fanOutAll(): Promise<void> {
     // Until the endpoints are known, and while there are none, events wait in the outbox.
     if (!this.settings || this.runners.size === 0) return;
+    if (this.allClear()) {
+      this.fastLane.wake();
+      return;
+    }
     const pairs = subscriptionPairs(this.endpoints);
     const limit = this.options.fanOutBatch ?? 500;
     for (;;) {

@@ -5,21 +5,15 @@ import type pg from "pg";
 import type { Sealer } from "../crypto/at-rest.js";
 import type { Logger } from "../observability/logger.js";
 import { afterFailure, type RetryPolicy } from "./backoff.js";
-import { sleep } from "./coalesce.js";
 import { claimDue, markDelivered, markFailed, nextDue, type ClaimedDelivery, type Failure } from "./deliveries.js";
 import type { Endpoint } from "./endpoints.js";
-import type { WebhookMetrics } from "./metrics.js";
-import { decodeEvent, planPosts, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
-import type { WebhookSender } from "./sender.js";
-import { signBody, signatureHeader } from "./signature.js";
+import { decodeEvent, planPosts, type WebhookEvent } from "./payload.js";
+import { countDelivered, persist, postEvents, type PostContext } from "./post.js";
 
-export interface RunnerContext {
+export interface RunnerContext extends PostContext {
   readonly db: pg.Pool;
-  readonly sender: WebhookSender;
   readonly sealer: Sealer;
-  readonly metrics: WebhookMetrics;
   readonly logger: Logger;
-  readonly identity: CloudIdentity;
   /** Events per POST, and per claim. */
   readonly batchSize: number;
   /** How long a claim keeps other dispatchers off its rows: longer than a POST can take. */
@@ -36,6 +30,7 @@ interface Item {
 export class EndpointRunner {
   private slots = 0;
   private rewake = false;
+  private nothingPending = false;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +45,17 @@ export class EndpointRunner {
   /** POSTs already under way finish with the configuration they started with. */
   update(endpoint: Endpoint): void {
     this.current = endpoint;
+  }
+
+  /** True once a look found no pending delivery of this endpoint, not even a later retry. */
+  get clear(): boolean {
+    return this.nothingPending && this.slots === 0;
+  }
+
+  /** The fast path made pending deliveries for this endpoint (a failed POST): deliver them. */
+  noteBacklog(): void {
+    this.nothingPending = false;
+    this.wake();
   }
 
   /** Looks for due deliveries now. */
@@ -94,8 +100,10 @@ export class EndpointRunner {
         // Nothing due: come back when the next retry (or another dispatcher's lease) is due.
         const next = await nextDue(this.ctx.db, endpoint.id);
         if (next) this.wakeAt(next.getTime());
+        this.nothingPending = next === undefined && !this.rewake;
         return;
       }
+      this.nothingPending = false;
       if (claimed.length === this.ctx.batchSize && this.slots < endpoint.maxConcurrentRequests) this.startSlot();
       await this.deliver(endpoint, claimed);
     }
@@ -121,16 +129,11 @@ export class EndpointRunner {
   }
 
   private async post(endpoint: Endpoint, items: readonly Item[]): Promise<void> {
-    const body = Buffer.from(JSON.stringify(webhookBody(endpoint.format, items.map((i) => i.event), this.ctx.identity)));
-    const headers: Record<string, string> = endpoint.secret ? { [signatureHeader]: signBody(body, endpoint.secret) } : {};
-    const result = await this.ctx.sender.post(endpoint.url, body, headers);
+    const result = await postEvents(this.ctx, endpoint, items.map((i) => i.event));
     const labels = { endpoint: endpoint.id };
-    this.ctx.metrics.requests.inc({ ...labels, result: result.ok ? "ok" : result.reason });
     if (result.ok) {
       await this.persist(() => markDelivered(this.ctx.db, items.map((i) => i.row.id)));
-      const now = Date.now();
-      for (const { row } of items) this.ctx.metrics.latency.observe(labels, Math.max(0, now - row.createdAt.getTime()) / 1000);
-      this.ctx.metrics.deliveries.inc({ ...labels, result: "delivered" }, items.length);
+      countDelivered(this.ctx.metrics, endpoint.id, items.map((i) => i.row.createdAt));
       return;
     }
     const policy = this.ctx.retryPolicy();
@@ -156,20 +159,7 @@ export class EndpointRunner {
     this.timer = setTimeout(() => { this.timerAt = Number.POSITIVE_INFINITY; this.wake(); }, at - Date.now());
   }
 
-  /**
-   * Records an outcome, retrying while the database is away (restart, failover): giving up would
-   * cost a repeated POST once the lease runs out, so try for as long as the lease lasts.
-   */
-  private async persist(write: () => Promise<void>): Promise<void> {
-    const deadline = Date.now() + this.ctx.leaseMs;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        await write();
-        return;
-      } catch (err) {
-        if (this.stopped || Date.now() + delay >= deadline) throw err;
-        await sleep(delay);
-      }
-    }
+  private persist(write: () => Promise<void>): Promise<void> {
+    return persist(write, this.ctx.leaseMs, () => this.stopped);
   }
 }

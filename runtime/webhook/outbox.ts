@@ -18,12 +18,14 @@ export interface FanOutResult {
  * events nobody subscribed to. No event is fanned out twice: the rows are locked (concurrent
  * dispatchers skip them) and a waiting statement re-checks `NOT fanned_out` on the committed row;
  * the unique (event_id, endpoint) is the backstop. None is skipped: an event leaves the partial
- * index only in the transaction that created its deliveries.
+ * index only in the transaction that created its deliveries. Events the fast path has claimed
+ * (see claimFresh) are left alone until their claim runs out.
  */
 export async function fanOut(db: pg.Pool, pairs: { endpoints: string[]; kinds: string[] }, limit: number): Promise<FanOutResult> {
   const { rows } = await db.query<{ events: number; endpoints: string[] | null }>(/* sql */ `
     WITH batch AS (
-      SELECT id, kind FROM webhook_outbox WHERE NOT fanned_out ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+      SELECT id, kind FROM webhook_outbox WHERE NOT fanned_out AND (claimed_until IS NULL OR claimed_until <= now())
+      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
     ), subscribed AS (
       SELECT * FROM unnest($1::text[], $2::text[]) AS s(endpoint, kind)
     ), created AS (
@@ -45,6 +47,70 @@ export async function fanOut(db: pg.Pool, pairs: { endpoints: string[]; kinds: s
   [pairs.endpoints, pairs.kinds, limit]);
   const row = rows[0];
   return { events: row?.events ?? 0, endpoints: row?.endpoints ?? [] };
+}
+
+export interface FreshEvent {
+  readonly id: string;
+  readonly kind: string;
+  /** The sealed event. */
+  readonly payload: Buffer;
+  readonly createdAt: Date;
+}
+
+/**
+ * The fast path's claim: up to `limit` new events, leased for `leaseMs` (a HOT update of
+ * `claimed_until`, no index entries), oldest first. Events whose claim ran out (a dispatcher died
+ * mid-POST) are claimed again.
+ */
+export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number): Promise<FreshEvent[]> {
+  const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; created_at: Date }>({
+    name: "waba_webhook_claim_fresh",
+    text: /* sql */ `
+      UPDATE webhook_outbox o SET claimed_until = now() + $2 * interval '1 millisecond'
+      WHERE o.id = ANY(ARRAY(
+        SELECT id FROM webhook_outbox WHERE NOT fanned_out AND (claimed_until IS NULL OR claimed_until <= now())
+        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+      ))
+      RETURNING o.id, o.kind, o.payload, o.created_at`,
+    values: [limit, leaseMs],
+  });
+  return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+}
+
+/** Fast path, every endpoint took the events: they are done (no delivery rows were ever made). */
+export async function deleteEvents(db: pg.Pool, ids: readonly string[]): Promise<void> {
+  await db.query({ name: "waba_webhook_delete_events", text: "DELETE FROM webhook_outbox WHERE id = ANY($1::bigint[])", values: [ids] });
+}
+
+export interface FreshOutcome {
+  readonly eventId: string;
+  readonly endpoint: string;
+  readonly delivered: boolean;
+}
+
+/**
+ * Fast path, some POST failed: the events become ordinary fanned-out events. One delivery per
+ * (event, subscribed endpoint): `delivered` where the POST succeeded, else pending and leased as
+ * a claimed first attempt (the caller records the failure with markFailed, as for any attempt).
+ * Events another dispatcher fanned out meanwhile are left to it. Answers the pending deliveries made.
+ */
+export async function fanOutAfterFailure(db: pg.Pool, outcomes: readonly FreshOutcome[], leaseMs: number): Promise<{ id: string; eventId: string; endpoint: string }[]> {
+  const eventIds = [...new Set(outcomes.map((o) => o.eventId))];
+  const { rows } = await db.query<{ id: string; event_id: string; endpoint: string }>(/* sql */ `
+    WITH marked AS (
+      UPDATE webhook_outbox SET fanned_out = true, claimed_until = NULL WHERE id = ANY($1::bigint[]) AND NOT fanned_out RETURNING id
+    ), made AS (
+      INSERT INTO webhook_deliveries (event_id, endpoint, state, attempts, next_attempt_at, delivered_at)
+      SELECT o.event_id, o.endpoint, CASE WHEN o.delivered THEN 'delivered' ELSE 'pending' END, 1,
+        now() + $5 * interval '1 millisecond', CASE WHEN o.delivered THEN now() END
+      FROM unnest($2::bigint[], $3::text[], $4::boolean[]) AS o(event_id, endpoint, delivered)
+      JOIN marked m ON m.id = o.event_id
+      ON CONFLICT (event_id, endpoint) DO NOTHING
+      RETURNING id, event_id, endpoint, state
+    )
+    SELECT id, event_id, endpoint FROM made WHERE state = 'pending'`,
+  [eventIds, outcomes.map((o) => o.eventId), outcomes.map((o) => o.endpoint), outcomes.map((o) => o.delivered), leaseMs]);
+  return rows.map((r) => ({ id: r.id, eventId: r.event_id, endpoint: r.endpoint }));
 }
 
 /**

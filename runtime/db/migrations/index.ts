@@ -1,6 +1,7 @@
 // Migrations in order. Embedded as modules (not .sql files) so the build output carries them.
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_business_identity.js";
+import * as m003 from "./003_outbox_claims.js";
 
 export interface Migration {
   readonly version: number;
@@ -8,5 +9,5 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...m001 }, { version: 2, ...m002 }];
+export const migrations: readonly Migration[] = [{ version: 1, ...m001 }, { version: 2, ...m002 }, { version: 3, ...m003 }];
 export const latestVersion = migrations.length;

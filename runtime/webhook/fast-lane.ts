@@ -1,0 +1,141 @@
+// The fast path for new events while every endpoint is keeping up: claim a batch of new outbox
+// events (a lease on the outbox rows), POST them to every subscribed endpoint, and delete them
+// once all took them. No delivery rows are made, so an event costs its insert, one HOT update and
+// its delete instead of also a delivery's insert, claim and delete (about half the database work
+// of the dispatcher). When a POST fails, the batch's failed events become ordinary fanned-out
+// events (deliveries: `delivered` where a POST succeeded, a failed first attempt elsewhere) and
+// the endpoint's runner retries them with backoff; the dispatcher then uses the ordinary fan-out
+// until that endpoint is clear again. A dispatcher that dies mid-POST loses nothing: the claim
+// runs out and the events are claimed again (at-least-once).
+import { afterFailure } from "./backoff.js";
+import { markFailed, type Failure } from "./deliveries.js";
+import type { Endpoint } from "./endpoints.js";
+import type { RunnerContext } from "./endpoint-runner.js";
+import { claimFresh, deleteEvents, fanOutAfterFailure, type FreshEvent, type FreshOutcome } from "./outbox.js";
+import { decodeEvent, planPosts, type EventKind, type WebhookEvent } from "./payload.js";
+import { countDelivered, persist, postEvents } from "./post.js";
+
+interface Item {
+  readonly row: FreshEvent;
+  /** undefined: the payload does not open or parse. */
+  readonly event: WebhookEvent | undefined;
+}
+
+export class FastLane {
+  private slots = 0;
+  private rewake = false;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly ctx: RunnerContext,
+    /** The endpoints now (every one of them must be clear for the fast path to be used). */
+    private readonly endpoints: () => readonly Endpoint[],
+    /** An endpoint's POST failed: its runner has deliveries to retry. */
+    private readonly onFailure: (endpointId: string) => void,
+  ) {}
+
+  /** Claims and delivers new events now. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.slots > 0) this.rewake = true;
+    else this.startSlot();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.running.size) await Promise.all(this.running);
+  }
+
+  private startSlot(): void {
+    this.slots++;
+    const slot: Promise<void> = this.runSlot()
+      .catch((err: unknown) => { this.ctx.logger.warn({ err: (err as Error).message }, "webhook fast path interrupted; its events are claimed again later"); })
+      .finally(() => {
+        this.slots--;
+        this.running.delete(slot);
+        if (this.rewake && this.slots === 0 && !this.stopped) {
+          this.rewake = false;
+          this.startSlot();
+        }
+      });
+    this.running.add(slot);
+  }
+
+  private async runSlot(): Promise<void> {
+    while (!this.stopped) {
+      const endpoints = this.endpoints();
+      if (endpoints.length === 0) return;
+      const claimed = await claimFresh(this.ctx.db, this.ctx.batchSize, this.ctx.leaseMs);
+      if (claimed.length === 0) {
+        if (!this.rewake) return;
+        this.rewake = false;
+        continue;
+      }
+      this.ctx.metrics.fannedOut.inc(claimed.length);
+      const maxSlots = Math.min(...endpoints.map((e) => e.maxConcurrentRequests));
+      if (claimed.length === this.ctx.batchSize && this.slots < maxSlots) this.startSlot();
+      await this.deliver(endpoints, claimed);
+    }
+  }
+
+  private async deliver(endpoints: readonly Endpoint[], claimed: readonly FreshEvent[]): Promise<void> {
+    const items: Item[] = claimed.map((row) => {
+      try {
+        return { row, event: decodeEvent(row.kind, this.ctx.sealer.openJson(row.payload)) };
+      } catch {
+        return { row, event: undefined };
+      }
+    });
+    // Per endpoint, the events it subscribed to and which of them it took.
+    const results = await Promise.all(endpoints.map(async (endpoint) => {
+      const mine = items.filter((i) => endpoint.kinds.includes(i.row.kind as EventKind));
+      const readable = mine.filter((i): i is Item & { event: WebhookEvent } => i.event !== undefined);
+      const took = new Set<string>();
+      let error = "the event cannot be opened or is not a valid event";
+      for (const post of planPosts(readable, this.ctx.batchSize)) {
+        const result = await postEvents(this.ctx, endpoint, post.map((i) => i.event));
+        if (result.ok) for (const i of post) took.add(i.row.id);
+        else error = result.error;
+      }
+      return { endpoint, mine, took, error };
+    }));
+    const failedIds = new Set(results.flatMap((r) => r.mine.filter((i) => !r.took.has(i.row.id)).map((i) => i.row.id)));
+    const done = claimed.filter((row) => !failedIds.has(row.id));
+    if (done.length) await this.persist(() => deleteEvents(this.ctx.db, done.map((row) => row.id)));
+    if (failedIds.size) await this.fail(results, failedIds);
+    for (const r of results) countDelivered(this.ctx.metrics, r.endpoint.id, r.mine.filter((i) => r.took.has(i.row.id)).map((i) => i.row.createdAt));
+  }
+
+  /** The failed events become ordinary fanned-out events, their failed attempt recorded as a runner's would be. */
+  private async fail(results: readonly { endpoint: Endpoint; mine: readonly Item[]; took: ReadonlySet<string>; error: string }[], failedIds: ReadonlySet<string>): Promise<void> {
+    const outcomes: FreshOutcome[] = results.flatMap((r) => r.mine.filter((i) => failedIds.has(i.row.id))
+      .map((i) => ({ eventId: i.row.id, endpoint: r.endpoint.id, delivered: r.took.has(i.row.id) })));
+    let made: { id: string; eventId: string; endpoint: string }[] = [];
+    await this.persist(async () => { made = await fanOutAfterFailure(this.ctx.db, outcomes, this.ctx.leaseMs); });
+    const byId = new Map(results.flatMap((r) => r.mine.map((i) => [i.row.id, i] as const)));
+    const policy = this.ctx.retryPolicy();
+    const now = Date.now();
+    for (const r of results) {
+      // None when another dispatcher fanned these events out meanwhile: they are its to retry.
+      const pending = made.filter((d) => d.endpoint === r.endpoint.id);
+      if (pending.length === 0) continue;
+      const failures = pending.map((d): Failure => {
+        const item = byId.get(d.eventId);
+        const next = item?.event === undefined ? { dead: true as const } : afterFailure(policy, 1, now - item.row.createdAt.getTime());
+        return { id: d.id, retryInMs: next.dead ? undefined : next.delayMs };
+      });
+      await this.persist(() => markFailed(this.ctx.db, failures, r.error));
+      const retries = failures.filter((f) => f.retryInMs !== undefined).length;
+      const dead = failures.length - retries;
+      if (retries) this.ctx.metrics.deliveries.inc({ endpoint: r.endpoint.id, result: "retry" }, retries);
+      if (dead) this.ctx.metrics.deliveries.inc({ endpoint: r.endpoint.id, result: "dead" }, dead);
+      this.ctx.logger.warn({ endpoint: r.endpoint.id, error: r.error, retries, dead }, "webhook POST failed");
+      this.onFailure(r.endpoint.id);
+    }
+  }
+
+  private persist(write: () => Promise<void>): Promise<void> {
+    return persist(write, this.ctx.leaseMs, () => this.stopped);
+  }
+}

@@ -1,0 +1,48 @@
+// What both delivery paths share: POSTing events of one kind to an endpoint (body in its
+// format, signed), counting what was delivered, and recording outcomes while the database may be
+// away for a moment.
+import type { Endpoint } from "./endpoints.js";
+import type { WebhookMetrics } from "./metrics.js";
+import { webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+import type { PostResult, WebhookSender } from "./sender.js";
+import { sleep } from "./coalesce.js";
+import { signBody, signatureHeader } from "./signature.js";
+
+export interface PostContext {
+  readonly sender: WebhookSender;
+  readonly metrics: WebhookMetrics;
+  readonly identity: CloudIdentity;
+}
+
+/** One signed POST of events of one kind; counted by result. */
+export async function postEvents(ctx: PostContext, endpoint: Endpoint, events: readonly WebhookEvent[]): Promise<PostResult> {
+  const body = Buffer.from(JSON.stringify(webhookBody(endpoint.format, events, ctx.identity)));
+  const headers: Record<string, string> = endpoint.secret ? { [signatureHeader]: signBody(body, endpoint.secret) } : {};
+  const result = await ctx.sender.post(endpoint.url, body, headers);
+  ctx.metrics.requests.inc({ endpoint: endpoint.id, result: result.ok ? "ok" : result.reason });
+  return result;
+}
+
+/** Counts events delivered to an endpoint, with their age (event created → delivered). */
+export function countDelivered(metrics: WebhookMetrics, endpoint: string, createdAt: readonly Date[]): void {
+  const now = Date.now();
+  for (const at of createdAt) metrics.latency.observe({ endpoint }, Math.max(0, now - at.getTime()) / 1000);
+  metrics.deliveries.inc({ endpoint, result: "delivered" }, createdAt.length);
+}
+
+/**
+ * Records an outcome, retrying while the database is away (restart, failover): giving up would
+ * cost a repeated POST once the claim runs out, so try for as long as the claim lasts.
+ */
+export async function persist(write: () => Promise<void>, leaseMs: number, stopped: () => boolean): Promise<void> {
+  const deadline = Date.now() + leaseMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (stopped() || Date.now() + delay >= deadline) throw err;
+      await sleep(delay);
+    }
+  }
+}
