@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
-import { cpuSeconds } from "../runtime/system/processes.js";
+import { cpuSeconds } from "../runtime/system/testing/processes.js";
 
 export interface TableCounters {
   readonly seqScans: number;

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { startPostgres, type PostgresServer } from "../runtime/db/testing/postgres.js";
 import type { ShardCount } from "../runtime/sharding/hash.js";
-import { startSystem, type RunningSystem } from "../runtime/system/instance.js";
+import { startSystem, type RunningSystem } from "../runtime/system/testing/instance.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
 import { table, type ReportedStep } from "./report.js";

@@ -3,8 +3,8 @@
 // then the figures: accept latency, accept → `delivered` webhook latency, throughput, loss,
 // duplicates, CPU per process, database transactions per second, and batch sizes from /metrics.
 import { loadavg } from "node:os";
-import type { RunningSystem } from "../runtime/system/instance.js";
-import { HttpClient } from "../runtime/system/http.js";
+import type { RunningSystem } from "../runtime/system/testing/instance.js";
+import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";

@@ -110,7 +110,8 @@ describe.each(images)("the $name image", ({ dockerfile, entry, uid }) => {
 
 test(".dockerignore keeps installed, built and cached files out of the context, and what the build needs in", () => {
   const out = ["node_modules/pg/package.json", "dist/runtime/main.js", ".git/HEAD", "coverage/lcov.info", "runtime/node_modules/x/index.js",
-    "operator/dist/main.js", "e2e/cluster/up.sh", "charts/waba-operator/Chart.yaml", "bench/results/x.json"];
+    "operator/dist/main.js", "e2e/cluster/up.sh", "charts/waba-operator/Chart.yaml", "bench/results/x.json",
+    "runtime/webapp/messages.pg.test.ts", "runtime/system/testing/instance.ts"];
   const kept = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "operator/config/config.ts", "runtime/main.ts"];
   expect(out.filter((p) => !isIgnored(ignore, p))).toEqual([]);
   expect(kept.filter((p) => isIgnored(ignore, p))).toEqual([]);

@@ -7,8 +7,8 @@ import { jest } from "@jest/globals";
 import { createHash, randomBytes } from "node:crypto";
 import { until } from "../simulator/testing/until.js";
 import { startReceiver, type ReceivedEvent, type WebhookReceiver } from "../webhook/testing/receiver.js";
-import { basic, bearer, type HttpAnswer } from "./http.js";
-import { startSystem, type RunningSystem } from "./instance.js";
+import { basic, bearer, type HttpAnswer } from "./testing/http.js";
+import { startSystem, type RunningSystem } from "./testing/instance.js";
 
 jest.setTimeout(300_000);
 

@@ -8,12 +8,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Role } from "../config/env.js";
-import { createTestDatabase, freePort, startPostgres, type PostgresServer } from "../db/testing/postgres.js";
-import type { ShardCount } from "../sharding/hash.js";
-import { SimulatorClient } from "../simulator/client.js";
-import { until } from "../simulator/testing/until.js";
-import { instanceEnv } from "../testing/env.js";
+import type { Role } from "../../config/env.js";
+import { createTestDatabase, freePort, startPostgres, type PostgresServer } from "../../db/testing/postgres.js";
+import type { ShardCount } from "../../sharding/hash.js";
+import { SimulatorClient } from "../../simulator/client.js";
+import { until } from "../../simulator/testing/until.js";
+import { instanceEnv } from "../../testing/env.js";
 import { HttpClient } from "./http.js";
 import { processExists, spawnLogged, type LoggedProcess } from "./processes.js";
 
