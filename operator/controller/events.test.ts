@@ -55,8 +55,11 @@ describe("the event recorder", () => {
     recorder.record(failing);
     await clock.advance(19_999);
     expect(series).toHaveLength(1);
+    const pending = async () => (await metrics.eventsPendingSeries.get()).values[0]?.value;
+    expect(await pending()).toBe(1);
     await clock.advance(1);
     expect(series.at(-1)?.count).toBe(1001);
+    expect(await pending()).toBe(0);
     expect(await outcomes(metrics)).toEqual({ created: 1, series: 2 });
   });
 

@@ -126,7 +126,7 @@ export class EventRecorder {
   /** Writes pending series counts now and waits for every write in flight (shutdown, tests). */
   async flush(): Promise<void> {
     for (const entry of this.entries.values()) {
-      if (entry.timer) { entry.timer.cancel(); entry.timer = undefined; this.track(this.writeSeries(entry)); }
+      if (entry.timer) { this.cancelTimer(entry); this.track(this.writeSeries(entry)); }
     }
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
@@ -164,9 +164,17 @@ export class EventRecorder {
     if (entry.timer) return;
     const wait = Math.max(0, entry.lastWrite + (this.options.seriesIntervalMs ?? 30_000) - this.clock.now());
     entry.timer = this.clock.setTimer(wait, () => {
-      entry.timer = undefined;
+      this.cancelTimer(entry);
       this.track(this.writeSeries(entry));
     });
+    this.options.metrics?.eventsPendingSeries.inc();
+  }
+
+  private cancelTimer(entry: Entry): void {
+    if (!entry.timer) return;
+    entry.timer.cancel();
+    entry.timer = undefined;
+    this.options.metrics?.eventsPendingSeries.dec();
   }
 
   private async writeSeries(entry: Entry): Promise<void> {
@@ -204,8 +212,7 @@ export class EventRecorder {
   }
 
   private forget(key: string, entry: Entry): void {
-    entry.timer?.cancel();
-    entry.timer = undefined;
+    this.cancelTimer(entry);
     if (this.entries.get(key) === entry) this.entries.delete(key);
   }
 

@@ -13,6 +13,7 @@
 //   <p>_informer_synced{informer}, <p>_informer_restarts_total{informer,reason}
 //   <p>_leader{lease}                              1 while this replica holds the lease
 //   <p>_events_total{type,outcome}                 outcome: created|series|suppressed|failed
+//   <p>_events_pending_series                      repeated Events whose count is not written yet
 // plus prom-client's default process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { WorkQueueMetrics } from "./workqueue.js";
@@ -43,6 +44,7 @@ export class OperatorMetrics {
   readonly informerRestarts: Counter<"informer" | "reason">;
   readonly leader: Gauge<"lease">;
   readonly events: Counter<"type" | "outcome">;
+  readonly eventsPendingSeries: Gauge;
   private readonly queueDepth: Gauge<"name">;
   private readonly queueAdds: Counter<"name">;
   private readonly queueLatency: Histogram<"name">;
@@ -73,6 +75,7 @@ export class OperatorMetrics {
     this.informerRestarts = new Counter({ name: p("informer_restarts_total"), help: "Watch restarts by reason (closed, error, gone).", labelNames: ["informer", "reason"], registers });
     this.leader = new Gauge({ name: p("leader"), help: "1 while this replica holds the lease.", labelNames: ["lease"], registers });
     this.events = new Counter({ name: p("events_total"), help: "Kubernetes Events recorded, by type and what was done.", labelNames: ["type", "outcome"], registers });
+    this.eventsPendingSeries = new Gauge({ name: p("events_pending_series"), help: "Repeated Events whose count waits to be written (at most one write per Event per interval).", registers });
   }
 
   /** The work-queue metrics of the queue called `name`. */

@@ -255,14 +255,16 @@ describe("an operator with nothing to do", () => {
     const made = Array.from({ length: 10 }, (_, i) => ({ ns: namespaces[i % 2] ?? "", name: `idle-${i}` }));
     await Promise.all(made.map(({ ns, name }, i) => instances.create(ns, name, { phoneNumber: `+1555000010${i}`, shards: 1 + (i % 2) })));
     await Promise.all(made.map(({ ns, name }) => instances.waitForPhase(ns, name, "Ready", 120_000)));
-    // Settled: no write for 5 s (the last statuses and Events of the convergence).
+    // Settled: no write for 5 s (the last statuses and Events of the convergence), and no count of
+    // a repeated Event waiting for its deferred write (the unpaused instance above was Ready again).
     let last = writesExceptLeases(await operator.metrics());
     let quietSince = Date.now();
     await waitFor(async () => {
-      const now = writesExceptLeases(await operator.metrics());
-      if (now !== last) [last, quietSince] = [now, Date.now()];
+      const metrics = await operator.metrics();
+      const now = writesExceptLeases(metrics);
+      if (now !== last || sum(metrics, "operator_events_pending_series") > 0) [last, quietSince] = [now, Date.now()];
       return Date.now() - quietSince >= 5000;
-    }, { what: "the operator to stop writing", timeoutMs: 60_000, intervalMs: 500 });
+    }, { what: "the operator to stop writing", timeoutMs: 90_000, intervalMs: 500 });
 
     const since = new Date();
     const before = await operator.metrics();
