@@ -1,5 +1,5 @@
 // The webhook dispatcher: keeps the endpoint list current (operator subscriptions + the settings
-// row), delivers new outbox events on the fast path while every endpoint is clear (FastLane: no
+// row), delivers new outbox events on the fast path while no endpoint is failing (FastLane: no
 // delivery rows), else fans them out into deliveries, runs one EndpointRunner per endpoint, and
 // sweeps finished events away. Woken by NOTIFY (waba_outbox, waba_settings), and polls as well,
 // so a lost notification or a database restart costs latency, never an event.
@@ -74,8 +74,8 @@ export class Dispatcher {
     this.reload = coalesced(() => this.reloadEndpoints(), warn("webhook endpoints not reloaded; keeping the current ones"));
     this.fanOutJob = coalesced(() => this.fanOutAll(), warn("webhook fan-out failed; retrying"));
     this.sweep = coalesced(() => this.sweepFinished(), warn("webhook outbox sweep failed; retrying"));
-    this.fastLane = new FastLane(this.context, () => (this.allClear() ? this.endpoints : []), (id) => {
-      this.runners.get(id)?.noteBacklog();
+    this.fastLane = new FastLane(this.context, () => (this.noneFailing() ? this.endpoints : []), (id) => {
+      this.runners.get(id)?.noteFailure();
       this.fanOutJob.trigger();
     });
   }
@@ -150,15 +150,15 @@ export class Dispatcher {
     if (first) this.fanOutJob.trigger();
   }
 
-  /** Every endpoint has nothing pending: new events can take the fast path. */
-  private allClear(): boolean {
-    return this.runners.size > 0 && [...this.runners.values()].every((r) => r.clear);
+  /** No endpoint is failing: new events can take the fast path. */
+  private noneFailing(): boolean {
+    return this.runners.size > 0 && [...this.runners.values()].every((r) => !r.failing);
   }
 
   private async fanOutAll(): Promise<void> {
     // Until the endpoints are known, and while there are none, events wait in the outbox.
     if (!this.settings || this.runners.size === 0) return;
-    if (this.allClear()) {
+    if (this.noneFailing()) {
       this.fastLane.wake();
       return;
     }

@@ -30,7 +30,8 @@ interface Item {
 export class EndpointRunner {
   private slots = 0;
   private rewake = false;
-  private nothingPending = false;
+  /** The last POST to this endpoint failed (a runner's or the fast path's); cleared by the next one that succeeds. */
+  private lastPostFailed = false;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -47,14 +48,19 @@ export class EndpointRunner {
     this.current = endpoint;
   }
 
-  /** True once a look found no pending delivery of this endpoint, not even a later retry. */
-  get clear(): boolean {
-    return this.nothingPending && this.slots === 0;
+  /**
+   * True while the last POST to this endpoint failed. Otherwise new events may take the fast path
+   * to it. A backlog of deliveries (a restart, another dispatcher's expired claims) does not hold
+   * the fast path back; a failing endpoint does, so its events wait in deliveries with backoff
+   * instead of each failing once on the fast path first.
+   */
+  get failing(): boolean {
+    return this.lastPostFailed;
   }
 
-  /** The fast path made pending deliveries for this endpoint (a failed POST): deliver them. */
-  noteBacklog(): void {
-    this.nothingPending = false;
+  /** A fast-path POST to this endpoint failed and made pending deliveries: retry them. */
+  noteFailure(): void {
+    this.lastPostFailed = true;
     this.wake();
   }
 
@@ -100,10 +106,8 @@ export class EndpointRunner {
         // Nothing due: come back when the next retry (or another dispatcher's lease) is due.
         const next = await nextDue(this.ctx.db, endpoint.id);
         if (next) this.wakeAt(next.getTime());
-        this.nothingPending = next === undefined && !this.rewake;
         return;
       }
-      this.nothingPending = false;
       if (claimed.length === this.ctx.batchSize && this.slots < endpoint.maxConcurrentRequests) this.startSlot();
       await this.deliver(endpoint, claimed);
     }
@@ -131,6 +135,7 @@ export class EndpointRunner {
   private async post(endpoint: Endpoint, items: readonly Item[]): Promise<void> {
     const result = await postEvents(this.ctx, endpoint, items.map((i) => i.event));
     const labels = { endpoint: endpoint.id };
+    this.lastPostFailed = !result.ok;
     if (result.ok) {
       await this.persist(() => markDelivered(this.ctx.db, items.map((i) => i.row.id)));
       countDelivered(this.ctx.metrics, endpoint.id, items.map((i) => i.row.createdAt));

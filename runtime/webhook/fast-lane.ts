@@ -5,7 +5,7 @@
 // of the dispatcher). When a POST fails, the batch's failed events become ordinary fanned-out
 // events (deliveries: `delivered` where a POST succeeded, a failed first attempt elsewhere) and
 // the endpoint's runner retries them with backoff; the dispatcher then uses the ordinary fan-out
-// until that endpoint is clear again. A dispatcher that dies mid-POST loses nothing: the claim
+// until a POST to that endpoint succeeds again. A dispatcher that dies mid-POST loses nothing: the claim
 // runs out and the events are claimed again (at-least-once).
 import { afterFailure } from "./backoff.js";
 import { markFailed, type Failure } from "./deliveries.js";
@@ -29,7 +29,7 @@ export class FastLane {
 
   constructor(
     private readonly ctx: RunnerContext,
-    /** The endpoints now (every one of them must be clear for the fast path to be used). */
+    /** The endpoints now (none while one is failing: then the fast path is not used). */
     private readonly endpoints: () => readonly Endpoint[],
     /** An endpoint's POST failed: its runner has deliveries to retry. */
     private readonly onFailure: (endpointId: string) => void,
