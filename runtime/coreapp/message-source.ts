@@ -23,7 +23,7 @@ export async function loadAfter(pool: pg.Pool, buckets: readonly number[], curso
   const { rows } = await pool.query<Row>({
     name: "waba_coreapp_load_after",
     text: `SELECT m.* FROM unnest($1::smallint[]) AS b(bucket), LATERAL (
-             SELECT ${columns} FROM messages WHERE bucket = b.bucket AND status = 'queued' AND seq > $2 ORDER BY seq LIMIT $3
+             SELECT ${columns} FROM messages WHERE bucket = b.bucket AND queued AND seq > $2 ORDER BY seq LIMIT $3
            ) m ORDER BY m.seq LIMIT $3`,
     values: [buckets, cursor, limit],
   });
@@ -35,7 +35,7 @@ export async function queuedUpTo(pool: pg.Pool, buckets: readonly number[], curs
   const { rows } = await pool.query<{ seq: string }>({
     name: "waba_coreapp_queued_up_to",
     text: `SELECT m.seq FROM unnest($1::smallint[]) AS b(bucket), LATERAL (
-             SELECT seq FROM messages WHERE bucket = b.bucket AND status = 'queued' AND seq <= $2 ORDER BY seq LIMIT $3
+             SELECT seq FROM messages WHERE bucket = b.bucket AND queued AND seq <= $2 ORDER BY seq LIMIT $3
            ) m ORDER BY m.seq LIMIT $3`,
     values: [buckets, cursor, limit],
   });
@@ -45,7 +45,7 @@ export async function queuedUpTo(pool: pg.Pool, buckets: readonly number[], curs
 export async function loadSeqs(pool: pg.Pool, seqs: readonly number[]): Promise<QueuedMessage[]> {
   const { rows } = await pool.query<Row>({
     name: "waba_coreapp_load_seqs",
-    text: `SELECT ${columns} FROM messages WHERE seq = ANY($1::bigint[]) AND status = 'queued' ORDER BY seq`,
+    text: `SELECT ${columns} FROM messages WHERE seq = ANY($1::bigint[]) AND queued ORDER BY seq`,
     values: [seqs],
   });
   return rows.map(toMessage);
@@ -55,7 +55,7 @@ export async function loadSeqs(pool: pg.Pool, seqs: readonly number[]): Promise<
 export async function queueDepth(pool: pg.Pool, buckets: readonly number[], cap = 100_000): Promise<number> {
   const { rows } = await pool.query<{ n: number }>({
     name: "waba_coreapp_queue_depth",
-    text: "SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE bucket = ANY($1::smallint[]) AND status = 'queued' LIMIT $2) x",
+    text: "SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE bucket = ANY($1::smallint[]) AND queued LIMIT $2) x",
     values: [buckets, cap],
   });
   return rows[0]?.n ?? 0;

@@ -1,0 +1,67 @@
+import type pg from "pg";
+import { createTestDatabase } from "../testing/postgres.js";
+import { poolFromUrl } from "../pool.js";
+import { migrate } from "../migrate.js";
+import { migrations } from "./index.js";
+
+// Migration 4 moves the queue index from `status = 'queued'` to a `queued` column kept by a
+// trigger. What must hold: messages written as the previous version writes them (status only)
+// are in the queue exactly while queued, rows queued before the migration stay queued, and a
+// receipt after `sent` no longer adds index entries (a HOT update).
+describe("the queue flag (migration 4)", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!);
+    pool = poolFromUrl(db.url);
+  });
+  afterEach(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  const insert = (id: string) => pool.query(
+    "INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ($1, '491700000000', 1, 1, 'text', '\\x00')", [id]);
+  const queue = async () => (await pool.query<{ id: string }>("SELECT id FROM messages WHERE bucket = 1 AND queued ORDER BY seq")).rows.map((r) => r.id);
+
+  it("keeps rows queued before it in the queue, and the rest out", async () => {
+    await migrate(pool, migrations.filter((m) => m.version < 4));
+    await insert("wamid.waiting");
+    await insert("wamid.gone");
+    await pool.query("UPDATE messages SET status = 'sent' WHERE id = 'wamid.gone'");
+    await migrate(pool);
+    expect(await queue()).toEqual(["wamid.waiting"]);
+  });
+
+  it("follows status changes written without the column, as the previous version writes them", async () => {
+    await migrate(pool);
+    await insert("wamid.a");
+    await insert("wamid.b");
+    expect(await queue()).toEqual(["wamid.a", "wamid.b"]);
+    await pool.query("UPDATE messages SET status = 'sent' WHERE id = 'wamid.a'");
+    await pool.query("UPDATE messages SET status = 'failed' WHERE id = 'wamid.b'");
+    expect(await queue()).toEqual([]);
+    const { rows } = await pool.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexdef LIKE '%WHERE%'");
+    expect(rows.map((r) => r.indexdef)).toEqual(["CREATE INDEX messages_queue ON public.messages USING btree (bucket, seq) WHERE queued"]);
+  });
+
+  it("makes the receipts after sent HOT updates (no new index entries)", async () => {
+    await migrate(pool);
+    // One transaction: pg_stat_xact_user_tables counts its own updates at once.
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ('wamid.r', '491700000000', 1, 1, 'text', '\\x00')");
+      for (const [status, column] of [["sent", "sent_at"], ["delivered", "delivered_at"], ["read", "read_at"]]) {
+        await client.query(`UPDATE messages SET status = $1, ${column ?? ""} = now() WHERE id = 'wamid.r'`, [status]);
+      }
+      const { rows } = await client.query<{ upd: string; hot: string }>(
+        "SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = 'messages'");
+      // Leaving the queue changes the indexed flag; delivered and read do not.
+      expect(rows[0]).toEqual({ upd: "3", hot: "2" });
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+  });
+});
