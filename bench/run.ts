@@ -1,7 +1,8 @@
 // The benchmark (`make bench`, `make bench-find-max`): one instance as real processes on loopback
 // (private PostgreSQL, simulator, migrate, WebApp, N+1 CoreApps, webhook dispatcher, a signed
 // webhook receiver in its own process), POST /v1/messages at a fixed open-loop rate, and the
-// figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json.
+// figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json. One shard by
+// default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
 //   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 10] [--shards 1,2,4]
 //     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -23,7 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string" },
     warmup: { type: "string" },
     drain: { type: "string", default: "60" },
-    shards: { type: "string", default: "2" },
+    shards: { type: "string", default: "1" },
     coreapps: { type: "string" },
     recipients: { type: "string", default: "10000" },
     connections: { type: "string", default: "64" },
