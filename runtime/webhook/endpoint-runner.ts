@@ -1,6 +1,5 @@
-// Delivers one endpoint's due deliveries: up to max_concurrent_requests "slots", each claiming a
-// batch, POSTing it (one POST per kind, signed), and recording the outcome. One slot runs while
-// there is little to do; a slot that claims a full batch starts another, up to the limit.
+// Delivers one endpoint's due deliveries: up to max_concurrent_requests slots (slots.ts), each
+// claiming a batch, POSTing it (one POST per kind, signed), and recording the outcome.
 import type pg from "pg";
 import type { Sealer } from "../crypto/at-rest.js";
 import type { Logger } from "../observability/logger.js";
@@ -9,6 +8,7 @@ import { claimDue, markDelivered, markFailed, nextDue, type ClaimedDelivery, typ
 import type { Endpoint } from "./endpoints.js";
 import { decodeEvent, planPosts, type WebhookEvent } from "./payload.js";
 import { countDelivered, persist, postEvents, type PostContext } from "./post.js";
+import { Slots } from "./slots.js";
 
 export interface RunnerContext extends PostContext {
   readonly db: pg.Pool;
@@ -28,16 +28,17 @@ interface Item {
 }
 
 export class EndpointRunner {
-  private slots = 0;
-  private rewake = false;
   /** The last POST to this endpoint failed (a runner's or the fast path's); cleared by the next one that succeeds. */
   private lastPostFailed = false;
-  private stopped = false;
-  private readonly running = new Set<Promise<void>>();
+  private readonly slots: Slots;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly ctx: RunnerContext, private current: Endpoint) {}
+  constructor(private readonly ctx: RunnerContext, private current: Endpoint) {
+    this.slots = new Slots(() => this.runSlot(), (err: unknown) => {
+      ctx.logger.warn({ endpoint: this.current.id, err: (err as Error).message }, "webhook delivery interrupted; retrying");
+    });
+  }
 
   get endpoint(): Endpoint {
     return this.current;
@@ -66,49 +67,27 @@ export class EndpointRunner {
 
   /** Looks for due deliveries now. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.slots > 0) this.rewake = true;
-    else this.startSlot();
+    this.slots.wake();
   }
 
   /** Stops claiming and waits for the POSTs under way (bounded by the request timeout). */
   async stop(): Promise<void> {
-    this.stopped = true;
     clearTimeout(this.timer);
-    while (this.running.size) await Promise.all(this.running);
-  }
-
-  private startSlot(): void {
-    this.slots++;
-    const slot: Promise<void> = this.runSlot()
-      .catch((err: unknown) => { this.ctx.logger.warn({ endpoint: this.current.id, err: (err as Error).message }, "webhook delivery interrupted; retrying"); })
-      .finally(() => {
-        this.slots--;
-        this.running.delete(slot);
-        // A wake that came while this slot was finding nothing to do must not be lost.
-        if (this.rewake && this.slots === 0 && !this.stopped) {
-          this.rewake = false;
-          this.startSlot();
-        }
-      });
-    this.running.add(slot);
+    await this.slots.stop();
   }
 
   private async runSlot(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.slots.stopped) {
       const endpoint = this.current;
       const claimed = await claimDue(this.ctx.db, endpoint.id, this.ctx.batchSize, this.ctx.leaseMs);
       if (claimed.length === 0) {
-        if (this.rewake) {
-          this.rewake = false;
-          continue;
-        }
+        if (this.slots.takeWake()) continue;
         // Nothing due: come back when the next retry (or another dispatcher's lease) is due.
         const next = await nextDue(this.ctx.db, endpoint.id);
         if (next) this.wakeAt(next.getTime());
         return;
       }
-      if (claimed.length === this.ctx.batchSize && this.slots < endpoint.maxConcurrentRequests) this.startSlot();
+      if (claimed.length === this.ctx.batchSize && this.slots.size < endpoint.maxConcurrentRequests) this.slots.start();
       await this.deliver(endpoint, claimed);
     }
   }
@@ -158,13 +137,13 @@ export class EndpointRunner {
   private wakeAt(dueAt: number): void {
     // At least a moment later: the database's clock may run a little behind ours.
     const at = Math.max(dueAt, Date.now() + 25);
-    if (this.stopped || at >= this.timerAt) return;
+    if (this.slots.stopped || at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => { this.timerAt = Number.POSITIVE_INFINITY; this.wake(); }, at - Date.now());
   }
 
   private persist(write: () => Promise<void>): Promise<void> {
-    return persist(write, this.ctx.leaseMs, () => this.stopped);
+    return persist(write, this.ctx.leaseMs, () => this.slots.stopped);
   }
 }

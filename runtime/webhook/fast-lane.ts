@@ -14,6 +14,7 @@ import type { RunnerContext } from "./endpoint-runner.js";
 import { claimFresh, deleteEvents, fanOutAfterFailure, type FreshEvent, type FreshOutcome } from "./outbox.js";
 import { decodeEvent, planPosts, type EventKind, type WebhookEvent } from "./payload.js";
 import { countDelivered, persist, postEvents } from "./post.js";
+import { Slots } from "./slots.js";
 
 interface Item {
   readonly row: FreshEvent;
@@ -22,10 +23,7 @@ interface Item {
 }
 
 export class FastLane {
-  private slots = 0;
-  private rewake = false;
-  private stopped = false;
-  private readonly running = new Set<Promise<void>>();
+  private readonly slots: Slots;
 
   constructor(
     private readonly ctx: RunnerContext,
@@ -33,48 +31,33 @@ export class FastLane {
     private readonly endpoints: () => readonly Endpoint[],
     /** An endpoint's POST failed: its runner has deliveries to retry. */
     private readonly onFailure: (endpointId: string) => void,
-  ) {}
+  ) {
+    this.slots = new Slots(() => this.runSlot(), (err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message }, "webhook fast path interrupted; its events are claimed again later");
+    });
+  }
 
   /** Claims and delivers new events now. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.slots > 0) this.rewake = true;
-    else this.startSlot();
+    this.slots.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    while (this.running.size) await Promise.all(this.running);
-  }
-
-  private startSlot(): void {
-    this.slots++;
-    const slot: Promise<void> = this.runSlot()
-      .catch((err: unknown) => { this.ctx.logger.warn({ err: (err as Error).message }, "webhook fast path interrupted; its events are claimed again later"); })
-      .finally(() => {
-        this.slots--;
-        this.running.delete(slot);
-        if (this.rewake && this.slots === 0 && !this.stopped) {
-          this.rewake = false;
-          this.startSlot();
-        }
-      });
-    this.running.add(slot);
+    await this.slots.stop();
   }
 
   private async runSlot(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.slots.stopped) {
       const endpoints = this.endpoints();
       if (endpoints.length === 0) return;
       const claimed = await claimFresh(this.ctx.db, this.ctx.batchSize, this.ctx.leaseMs);
       if (claimed.length === 0) {
-        if (!this.rewake) return;
-        this.rewake = false;
-        continue;
+        if (this.slots.takeWake()) continue;
+        return;
       }
       this.ctx.metrics.fannedOut.inc(claimed.length);
       const maxSlots = Math.min(...endpoints.map((e) => e.maxConcurrentRequests));
-      if (claimed.length === this.ctx.batchSize && this.slots < maxSlots) this.startSlot();
+      if (claimed.length === this.ctx.batchSize && this.slots.size < maxSlots) this.slots.start();
       await this.deliver(endpoints, claimed);
     }
   }
@@ -136,6 +119,6 @@ export class FastLane {
   }
 
   private persist(write: () => Promise<void>): Promise<void> {
-    return persist(write, this.ctx.leaseMs, () => this.stopped);
+    return persist(write, this.ctx.leaseMs, () => this.slots.stopped);
   }
 }
