@@ -38,6 +38,8 @@ interface StatusItem {
 }
 
 const confirmChunk = 1000;
+/** Messages whose `sent` this worker recorded, remembered for their later receipts. */
+const sentRememberedMax = 50_000;
 
 export class ShardWorker {
   readonly buckets: readonly number[];
@@ -47,6 +49,12 @@ export class ShardWorker {
   private readonly statuses: GroupCommit<StatusItem>;
   private readTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /**
+   * Ids of messages whose `sent` is committed (recorded here; oldest forgotten first). Their
+   * `delivered` and `read` need no implied `sent` event sealed in case the `sent` was never
+   * recorded: two of every message's five sealed payloads, usually thrown away by the database.
+   */
+  private readonly sentRecorded = new Set<string>();
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -143,11 +151,16 @@ export class ShardWorker {
       return true;
     });
     const end = this.deps.metrics.writeSeconds.startTimer();
-    const result = await writeStatuses(this.deps.pool, this.lease, this.deps.sealer, changes);
+    const result = await writeStatuses(this.deps.pool, this.lease, this.deps.sealer, changes, this.sentRecorded);
     end();
     if (!result.held) {
       this.lost();
       return;
+    }
+    for (const c of changes) if (c.status === "sent") this.sentRecorded.add(c.id);
+    for (const id of this.sentRecorded) {
+      if (this.sentRecorded.size <= sentRememberedMax) break;
+      this.sentRecorded.delete(id);
     }
     const m = this.deps.metrics;
     const now = Date.now();

@@ -76,8 +76,11 @@ export interface StatusWriteResult {
   readonly fresh: readonly { id: string; status: OutboundStatus; createdMs: number }[];
 }
 
-/** Records status changes of messages: statuses, message columns and webhook events. */
-export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer, changes: readonly StatusChange[]): Promise<StatusWriteResult> {
+/**
+ * Records status changes of messages: statuses, message columns and webhook events. `sentKnown`:
+ * ids whose `sent` is known to be recorded, so no implied `sent` is prepared for their receipts.
+ */
+export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer, changes: readonly StatusChange[], sentKnown: ReadonlySet<string> = new Set()): Promise<StatusWriteResult> {
   const { rows } = await pool.query<{ held: number; fresh: [string, OutboundStatus, number][] }>({
     name: "waba_coreapp_statuses",
     text: statusSql,
@@ -87,7 +90,7 @@ export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer,
       changes.map((c) => (c.errors?.length ? JSON.stringify(c.errors) : null)),
       changes.map((c) => sealer.sealJson(statusPayload(c))),
       ranks,
-      changes.map((c) => (c.status === "delivered" || c.status === "read" ? sealer.sealJson(statusPayload({ ...c, status: "sent" })) : null)),
+      changes.map((c) => ((c.status === "delivered" || c.status === "read") && !sentKnown.has(c.id) ? sealer.sealJson(statusPayload({ ...c, status: "sent" })) : null)),
     ],
   });
   const row = rows[0];
