@@ -212,7 +212,8 @@ test("stopping the instance leaves no process, and no process's log carries a se
     secrets.encryptionKey, secrets.tokenSigningKey, secrets.databasePassword, onpremSecret, cloudSecret, ...bodies,
   ];
   expect(bodies.length).toBeGreaterThan(0);
-  expect(logs.get("coreapp-0")).toContain("shard lease acquired");
+  // Both shards' owners logged their lease (which of the three CoreApps is the spare is a race).
+  expect([...logs].filter(([name, text]) => name.startsWith("coreapp-") && text.includes("shard lease acquired")).length).toBeGreaterThanOrEqual(2);
   expect(forbidden.every((s) => s.length >= 8)).toBe(true);
   for (const [name, text] of logs) {
     expect({ name, found: forbidden.filter((s) => text.includes(s)) }).toEqual({ name, found: [] });
