@@ -129,7 +129,9 @@ describe("the operator configuration it renders", () => {
 
 describe("NOTES.txt", () => {
   const notes = async (set: Record<string, unknown>) => {
-    const { stdout } = await cluster.helm(["install", "notes", chartDir, "-n", "waba-system", "--dry-run=client", ...setArgs(set)]);
+    // A dry run changes nothing; --take-ownership only skips Helm's check against a CRD another
+    // suite (or release) left in the shared cluster, which would refuse the render.
+    const { stdout } = await cluster.helm(["install", "notes", chartDir, "-n", "waba-system", "--dry-run=client", "--take-ownership", ...setArgs(set)]);
     return stdout.slice(stdout.indexOf("NOTES:"));
   };
 

@@ -215,6 +215,8 @@ describe("an instance applied with kubectl", () => {
     await instances.waitForPhase(ns, "resting", "Ready");
     await instances.patchSpec(ns, "resting", { paused: true });
     await instances.waitForPhase(ns, "resting", "Paused");
+    // The pause's own Event is written just after its status: wait for it, it is not a repair.
+    await waitFor(async () => (await reasonsOfEvents(ns, "resting")).some((r) => r.startsWith("Paused:")), { what: "the Paused Event" });
     const since = new Date();
     const reconciles = sum(await operator.metrics(), "operator_reconcile_total");
 
