@@ -1,6 +1,6 @@
-import type pg from "pg";
 import { verifySecret } from "../crypto/password.js";
-import { createTestDatabase, startPostgres } from "../db/testing/postgres.js";
+import { databasePerTest } from "../db/testing/fresh-database.js";
+import { startPostgres } from "../db/testing/postgres.js";
 import { poolFromUrl } from "../db/pool.js";
 import { createLogger } from "../observability/logger.js";
 import { loadEnv } from "../config/env.js";
@@ -10,34 +10,25 @@ import { runMigrate } from "./main.js";
 const logger = createLogger({ role: "migrate", level: "silent" });
 
 describe("the migrate role", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let pool: pg.Pool;
-  const base = () => instanceEnv(db.url, { WABA_SHARDS: "4" });
+  const db = databasePerTest();
+  const base = () => instanceEnv(db().url, { WABA_SHARDS: "4" });
   const config = (over: NodeJS.ProcessEnv = {}) => loadEnv("migrate", { ...base(), ...over });
-  beforeEach(async () => {
-    db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!);
-    pool = poolFromUrl(db.url);
-  });
-  afterEach(async () => {
-    await pool.end();
-    await db.drop();
-  });
 
   it("creates the admin once, who must change the password, and never overwrites it", async () => {
     await runMigrate(config(), logger);
-    const first = (await pool.query("SELECT password_hash, must_change_password FROM users WHERE username = 'admin'")).rows[0];
+    const first = (await db().pool.query("SELECT password_hash, must_change_password FROM users WHERE username = 'admin'")).rows[0];
     expect(first.must_change_password).toBe(true);
     await expect(verifySecret("Initial-Pass-1", first.password_hash)).resolves.toBe(true);
 
     await runMigrate(config({ WABA_ADMIN_PASSWORD: "Other-Pass-2" }), logger);
-    const again = (await pool.query("SELECT password_hash FROM users WHERE username = 'admin'")).rows[0];
+    const again = (await db().pool.query("SELECT password_hash FROM users WHERE username = 'admin'")).rows[0];
     expect(again.password_hash).toBe(first.password_hash);
   });
 
   it("keeps the machine key pair in step with the Secret, storing only a hash", async () => {
     await runMigrate(config(), logger);
     await runMigrate(config({ WABA_API_KEY_SECRET: "rotated-secret-987654321" }), logger);
-    const { rows } = await pool.query("SELECT secret_hash FROM api_keys WHERE key_id = 'machine-key'");
+    const { rows } = await db().pool.query("SELECT secret_hash FROM api_keys WHERE key_id = 'machine-key'");
     expect(rows).toHaveLength(1);
     expect(rows[0].secret_hash).not.toContain("rotated");
     await expect(verifySecret("rotated-secret-987654321", rows[0].secret_hash)).resolves.toBe(true);
@@ -47,7 +38,7 @@ describe("the migrate role", () => {
     await runMigrate(config(), logger);
     await runMigrate(config(), logger);
     await runMigrate(config({ WABA_SHARDS: "8" }), logger);
-    const { rows } = await pool.query("SELECT generation::int, shards FROM shard_map ORDER BY generation");
+    const { rows } = await db().pool.query("SELECT generation::int, shards FROM shard_map ORDER BY generation");
     expect(rows).toEqual([{ generation: 1, shards: 4 }, { generation: 2, shards: 8 }]);
   });
 });

@@ -1,6 +1,4 @@
-import type pg from "pg";
-import { createTestDatabase } from "../testing/postgres.js";
-import { poolFromUrl } from "../pool.js";
+import { databasePerTest } from "../testing/fresh-database.js";
 import { migrate } from "../migrate.js";
 import { migrations } from "./index.js";
 
@@ -9,22 +7,14 @@ import { migrations } from "./index.js";
 // are in the queue exactly while queued, rows queued before the migration stay queued, and a
 // receipt after `sent` no longer adds index entries (a HOT update).
 describe("the queue flag (migration 4)", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let pool: pg.Pool;
-  beforeEach(async () => {
-    db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!);
-    pool = poolFromUrl(db.url);
-  });
-  afterEach(async () => {
-    await pool.end();
-    await db.drop();
-  });
+  const db = databasePerTest();
 
-  const insert = (id: string) => pool.query(
+  const insert = (id: string) => db().pool.query(
     "INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ($1, '491700000000', 1, 1, 'text', '\\x00')", [id]);
-  const queue = async () => (await pool.query<{ id: string }>("SELECT id FROM messages WHERE bucket = 1 AND queued ORDER BY seq")).rows.map((r) => r.id);
+  const queue = async () => (await db().pool.query<{ id: string }>("SELECT id FROM messages WHERE bucket = 1 AND queued ORDER BY seq")).rows.map((r) => r.id);
 
   it("keeps rows queued before it in the queue, and the rest out", async () => {
+    const { pool } = db();
     await migrate(pool, migrations.filter((m) => m.version < 4));
     await insert("wamid.waiting");
     await insert("wamid.gone");
@@ -34,6 +24,7 @@ describe("the queue flag (migration 4)", () => {
   });
 
   it("follows status changes written without the column, as the previous version writes them", async () => {
+    const { pool } = db();
     await migrate(pool);
     await insert("wamid.a");
     await insert("wamid.b");
@@ -46,6 +37,7 @@ describe("the queue flag (migration 4)", () => {
   });
 
   it("makes the receipts after sent HOT updates (no new index entries)", async () => {
+    const { pool } = db();
     await migrate(pool);
     // One transaction: pg_stat_xact_user_tables counts its own updates at once.
     const client = await pool.connect();
