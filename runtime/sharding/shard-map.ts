@@ -1,5 +1,6 @@
 // The shard map in the database: generations of shard counts, newest = current.
 import type pg from "pg";
+import { inTransaction } from "../db/transaction.js";
 import type { ShardCount } from "./hash.js";
 
 export interface ShardMap {
@@ -20,24 +21,13 @@ export async function currentShardMap(db: pg.Pool | pg.PoolClient): Promise<Shar
 
 /** Makes `shards` the current count; a new generation only when it changes. Returns the current map. */
 export async function applyShardCount(pool: pg.Pool, shards: ShardCount): Promise<ShardMap> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return inTransaction(pool, async (client) => {
     await client.query("LOCK TABLE shard_map IN EXCLUSIVE MODE");
     const current = await currentShardMap(client);
-    if (current?.shards === shards) {
-      await client.query("COMMIT");
-      return current;
-    }
+    if (current?.shards === shards) return current;
     const next: ShardMap = { generation: (current?.generation ?? 0) + 1, shards };
     await client.query("INSERT INTO shard_map (generation, shards) VALUES ($1, $2)", [next.generation, shards]);
     await client.query("SELECT pg_notify($1, $2)", [shardMapChannel, String(next.generation)]);
-    await client.query("COMMIT");
     return next;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
