@@ -7,7 +7,7 @@ import type {
   KubernetesObject, V1Deployment, V1Job, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1Secret, V1Service, V1StatefulSet,
 } from "@kubernetes/client-node";
 import { describeError, isNotFound, statusOf, type Applier, type KubeClient, type Logger, type ObjectStore } from "../controller/index.js";
-import type { AbsentChild, Child } from "../resources/desired.js";
+import type { DesiredChildren } from "../resources/desired.js";
 import type { NetworkPolicy } from "../resources/network-policies.js";
 import { desiredHashAnnotation, driftOf, withDesiredHash, type UnkeptFields } from "./drift.js";
 import { objectId, type RecentWrites } from "./recent-writes.js";
@@ -82,11 +82,8 @@ export interface ApplyDeps {
   readonly unkept: UnkeptFields;
 }
 
-export interface ChildChanges {
-  readonly objects: readonly Child[];
-  readonly absent: readonly AbsentChild[];
-  readonly superseded: readonly V1Job[];
-}
+/** The desired objects and absences, plus migration Jobs a newer one replaced. */
+export type ChildChanges = Pick<DesiredChildren, "objects" | "absent"> & { readonly superseded: readonly V1Job[] };
 
 const nameOf = (o: KubernetesObject) => o.metadata?.name ?? "";
 
@@ -127,7 +124,7 @@ export async function applyChildren(changes: ChildChanges, view: LiveView, deps:
   }
 
   const toDelete = [
-    ...changes.absent.filter((a) => view.find(a.kind, a.namespace, a.name)).map((a) => ({ apiVersion: a.apiVersion, kind: a.kind, namespace: a.namespace, name: a.name })),
+    ...changes.absent.filter((a) => view.find(a.kind, a.namespace, a.name)),
     ...changes.superseded.map((j) => ({ apiVersion: "batch/v1", kind: "Job", namespace: j.metadata?.namespace ?? "", name: nameOf(j) })),
   ];
   for (const ref of toDelete) {

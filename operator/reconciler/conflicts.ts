@@ -5,6 +5,7 @@
 // once; then the next oldest proceeds. The admission webhook refuses duplicates up front; this is
 // what holds when it was down.
 import type { WabaInstance } from "../api/types.js";
+import { objectKey } from "../controller/index.js";
 
 /** Sorts oldest first: creationTimestamp (RFC 3339, compared as instants), then uid. */
 function olderFirst(a: WabaInstance, b: WabaInstance): number {
@@ -23,5 +24,5 @@ export function numberOwner(instance: WabaInstance, all: readonly WabaInstance[]
 export function sameNumberKeys(instance: WabaInstance, all: readonly WabaInstance[]): string[] {
   return all
     .filter((i) => i.spec.phoneNumber === instance.spec.phoneNumber && i.metadata.uid !== instance.metadata.uid)
-    .map((i) => `${i.metadata.namespace ?? ""}/${i.metadata.name ?? ""}`);
+    .map(objectKey);
 }

@@ -10,10 +10,10 @@ import { mergedResources, type ResourceComponent } from "./pod.js";
 import { quantityBytes } from "./quantity.js";
 import { effectiveShards, type ShardDecision } from "./shards.js";
 
-/** What the I/O side passes in: everything random or read from the cluster. */
 /** WebApp replicas of every instance (each gets its share of the tier's rate limit). */
 export const webappReplicas = 2;
 
+/** What the I/O side passes in: everything random or read from the cluster. */
 export interface BuildInputs {
   /** The credentials Secret's current `data` (kept) and fresh values for the keys it lacks. */
   readonly credentials: { readonly existing?: Readonly<Record<string, string>>; readonly generated: Credentials };

@@ -8,7 +8,6 @@ import { podTemplate, runtimeUid, tmpVolume } from "./pod.js";
 import { runtimeContainer } from "./runtime-container.js";
 import { secretInputs, tlsDir } from "./runtime-env.js";
 
-
 /** The in-cluster URL of the instance's API. */
 export function endpointOf(ctx: Pick<BuildContext, "owner" | "spec">): string {
   const scheme = ctx.spec.tls ? "https" : "http";
