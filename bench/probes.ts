@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
-import { cpuSeconds } from "../runtime/system/testing/processes.js";
+import { cpuSeconds, procStat } from "../runtime/system/testing/processes.js";
 
 export interface TableCounters {
   readonly seqScans: number;
@@ -44,9 +44,7 @@ export function serverCpuSeconds(postmaster: number): number {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmaster) total += cpuSeconds(Number(entry));
+      if (Number(procStat(Number(entry))(4)) === postmaster) total += cpuSeconds(Number(entry));
     } catch { /* gone meanwhile */ }
   }
   return total;

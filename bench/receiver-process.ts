@@ -2,7 +2,7 @@
 // arrival timestamps do not wait behind the load generator's event loop): the tests' signed
 // receiver (runtime/webhook/testing/receiver.ts), answering over IPC:
 //   → {type:"progress"}  ← {type:"progress", delivered, events, duplicates, badSignatures, malformed}
-//   → {type:"delivered", ids?: string[]}  ← {type:"delivered", at: [[id, epochMs]…]} (first arrival of each `delivered`)
+//   → {type:"delivered"}  ← {type:"delivered", at: [[id, epochMs]…]} (first arrival of each `delivered`)
 //   → {type:"stop"}
 // Started by bench/receiver.ts with BENCH_WEBHOOK_SECRET in its environment.
 import { startReceiver } from "../runtime/webhook/testing/receiver.js";

@@ -131,6 +131,7 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
   const refusedCount = Object.values(load.refused).reduce((x, y) => x + y, 0) + load.shed;
   const notReportedDelivered = load.accepted.filter((a) => !deliveredAt.has(a.id)).length;
   const writes = after.writes - before.writes;
+  const cpu = cpuPercent(start, end);
   const figures = {
     rate: o.rate,
     seconds,
@@ -148,8 +149,8 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
     failed: progress.failed - received.failed,
     duplicates: { webhookEvents: progress.duplicates - received.duplicates, networkResends: after.simDuplicates - before.simDuplicates },
     badSignatures: progress.badSignatures + progress.malformed - received.badSignatures - received.malformed,
-    cpuPercent: cpuPercent(start, end),
-    cpuMsPerMessage: Object.fromEntries(Object.entries(cpuPercent(start, end)).map(([k, v]) => [k, Number(((v * 10) / Math.max(1, measured.length / seconds)).toFixed(3))])),
+    cpuPercent: cpu,
+    cpuMsPerMessage: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Number(((v * 10) / Math.max(1, measured.length / seconds)).toFixed(3))])),
     tables: tableDeltas(start, end),
     postgresTransactionsPerSecond: Math.round((end.transactions - start.transactions) / ((end.at - start.at) / 1000)),
     batches: {

@@ -55,12 +55,18 @@ export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, 
   };
 }
 
+/** The fields of /proc/PID/stat, by the numbers proc(5) gives them (3 = state, 4 = ppid, 14 = utime …). */
+export function procStat(pid: number): (n: number) => string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command name (which may contain spaces) start at 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (n) => fields[n - 3] ?? "";
+}
+
 /** CPU seconds (user + system) a process has used so far; with `children`, also its reaped children's. */
 export function cpuSeconds(pid: number, children = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may contain spaces), numbered from 3 (state).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = (i: number) => Number(fields[i - 3]);
+  const field = procStat(pid);
+  const ticks = (n: number) => Number(field(n));
   const own = ticks(14) + ticks(15);
   return (children ? own + ticks(16) + ticks(17) : own) / 100; // USER_HZ = 100 on Linux
 }
@@ -68,8 +74,7 @@ export function cpuSeconds(pid: number, children = false): number {
 /** True while a process with this pid exists (a zombie counts as gone). */
 export function processExists(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return procStat(pid)(3) !== "Z";
   } catch {
     return false;
   }
