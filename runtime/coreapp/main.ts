@@ -78,7 +78,15 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
       gatewayStatus: gateway?.status ?? "uninitialized", queueDepth: depth,
     }, first);
   };
-  const beat = (first = false) => { heartbeat(first).catch((err: unknown) => { logger.warn({ err }, "heartbeat failed"); }); };
+  // Reports run one after another (a later one never overtaken by an earlier one) and stop when the
+  // node leaves: a report still in flight must not write the row back after removeNode deleted it.
+  let reports = Promise.resolve();
+  let leaving = false;
+  const beat = (first = false) => {
+    reports = reports.then(async () => {
+      if (!leaving) await heartbeat(first);
+    }).catch((err: unknown) => { logger.warn({ err }, "heartbeat failed"); });
+  };
 
   async function run(): Promise<void> {
     await waitForSchema(pool, abort.signal);
@@ -166,6 +174,8 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
     await keeper?.stop();
     await gateway?.stop();
     await notifications?.stop();
+    leaving = true;
+    await reports;
     await removeNode(pool, nodeId).catch(() => undefined);
     await Promise.all([directory.close(), mediaClient.close(), pool.end()]);
     await new Promise<void>((resolve) => { ops.close(() => { resolve(); }); ops.closeAllConnections(); });
