@@ -52,6 +52,7 @@ agg AS (
 ),
 upd AS (
   UPDATE messages m SET
+    queued = false,  -- every status here ranks above queued; set here, the trigger's function does not run
     status = CASE WHEN a.rank > array_position($10::text[], m.status) THEN ($10::text[])[a.rank] ELSE m.status END,
     sent_at = coalesce(m.sent_at, a.sent_at),
     delivered_at = coalesce(m.delivered_at, a.delivered_at),

@@ -3,6 +3,7 @@ import * as m001 from "./001_initial.js";
 import * as m002 from "./002_business_identity.js";
 import * as m003 from "./003_outbox_claims.js";
 import * as m004 from "./004_queue_flag.js";
+import * as m005 from "./005_queue_flag_trigger_when.js";
 
 export interface Migration {
   readonly version: number;
@@ -10,5 +11,11 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...m001 }, { version: 2, ...m002 }, { version: 3, ...m003 }, { version: 4, ...m004 }];
+export const migrations: readonly Migration[] = [
+  { version: 1, ...m001 },
+  { version: 2, ...m002 },
+  { version: 3, ...m003 },
+  { version: 4, ...m004 },
+  { version: 5, ...m005 },
+];
 export const latestVersion = migrations.length;

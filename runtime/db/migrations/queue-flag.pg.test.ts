@@ -5,8 +5,9 @@ import { migrations } from "./index.js";
 // Migration 4 moves the queue index from `status = 'queued'` to a `queued` column kept by a
 // trigger. What must hold: messages written as the previous version writes them (status only)
 // are in the queue exactly while queued, rows queued before the migration stay queued, and a
-// receipt after `sent` no longer adds index entries (a HOT update).
-describe("the queue flag (migration 4)", () => {
+// receipt after `sent` no longer adds index entries (a HOT update). Migration 5: the trigger's
+// function runs only for writers that leave the flag wrong.
+describe("the queue flag (migrations 4 and 5)", () => {
   const db = databasePerTest();
 
   const insert = (id: string) => db().pool.query(
@@ -51,6 +52,32 @@ describe("the queue flag (migration 4)", () => {
         "SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = 'messages'");
       // Leaving the queue changes the indexed flag; delivered and read do not.
       expect(rows[0]).toEqual({ upd: "3", hot: "2" });
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+  });
+
+  it("calls the trigger's function only for writers that leave the flag wrong", async () => {
+    const { pool } = db();
+    await migrate(pool);
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL track_functions = 'pl'");
+      const calls = async () => Number((await client.query<{ calls: string | null }>(
+        "SELECT sum(calls) AS calls FROM pg_stat_xact_user_functions WHERE funcname = 'messages_set_queued'")).rows[0]?.calls ?? 0);
+      // As this version writes: the flag with the status.
+      await client.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body, queued) VALUES ('wamid.new', '491700000000', 1, 1, 'text', '\\x00', true)");
+      await client.query("UPDATE messages SET status = 'sent', queued = false WHERE id = 'wamid.new'");
+      await client.query("UPDATE messages SET status = 'read' WHERE id = 'wamid.new'");
+      expect(await calls()).toBe(0);
+      // As the previous version writes: status only, so the function sets the flag.
+      await client.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ('wamid.old', '491700000000', 1, 1, 'text', '\\x00')");
+      await client.query("UPDATE messages SET status = 'sent' WHERE id = 'wamid.old'");
+      expect(await calls()).toBe(2);
+      const { rows } = await client.query<{ id: string; queued: boolean }>("SELECT id, queued FROM messages ORDER BY id");
+      expect(rows).toEqual([{ id: "wamid.new", queued: false }, { id: "wamid.old", queued: false }]);
       await client.query("ROLLBACK");
     } finally {
       client.release();

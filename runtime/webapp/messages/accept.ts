@@ -43,8 +43,8 @@ export function messageRow(message: OutboundMessage, idempotencyKey: string | un
 
 const insertSql = `
 WITH ins AS (
-  INSERT INTO messages (id, idempotency_key, recipient, recipient_hash, bucket, type, body)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::smallint[], $6::text[], $7::bytea[])
+  INSERT INTO messages (id, idempotency_key, recipient, recipient_hash, bucket, type, body, queued)
+  SELECT u.*, true FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::smallint[], $6::text[], $7::bytea[]) AS u
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING id, idempotency_key, bucket
 )
