@@ -79,8 +79,8 @@ test("a former owner's status write after a take-over writes nothing", async () 
   const change = { id: "wamid.x", recipient: "491700000000", status: "sent" as const, at: new Date() };
 
   expect((await writeStatuses(pool, old!, sealer, [change])).held).toBe(false);
-  const untouched = await pool.query("SELECT (SELECT status FROM messages) AS status, (SELECT count(*)::int FROM message_statuses) AS statuses, (SELECT count(*)::int FROM webhook_outbox) AS events");
-  expect(untouched.rows[0]).toEqual({ status: "queued", statuses: 0, events: 0 });
+  const untouched = await pool.query("SELECT (SELECT status FROM messages) AS status, (SELECT sent_at FROM messages) AS sent_at, (SELECT count(*)::int FROM webhook_outbox) AS events");
+  expect(untouched.rows[0]).toEqual({ status: "queued", sent_at: null, events: 0 });
 
   const written = await writeStatuses(pool, next!, sealer, [change]);
   expect(written.held).toBe(true);

@@ -1,7 +1,7 @@
 // Everything a CoreApp does for the one shard it holds a lease on: sending (Sender), inbound and
 // read receipts (Inbound), and the group-committed, fenced status writes that turn acks, refusals
-// and receipts into messages/message_statuses/webhook_outbox rows. Network events for buckets
-// outside the shard are ignored (left unconfirmed for their owner).
+// and receipts into messages/webhook_outbox rows. Network events for buckets outside the shard
+// are ignored (left unconfirmed for their owner).
 import type pg from "pg";
 import type { Sealer } from "../crypto/at-rest.js";
 import type { BoxKeys } from "../gateway/box.js";

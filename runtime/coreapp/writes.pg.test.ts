@@ -33,7 +33,9 @@ const change = (status: StatusChange["status"], s: number): StatusChange => ({ i
 
 async function state(): Promise<{ status: string; statuses: string[]; events: string[] }> {
   const m = await pool.query<{ status: string }>("SELECT status FROM messages");
-  const s = await pool.query<{ status: string }>("SELECT status FROM message_statuses ORDER BY at, status");
+  const s = await pool.query<{ status: string }>(`SELECT s.status FROM messages m,
+    LATERAL (VALUES ('sent', m.sent_at), ('delivered', m.delivered_at), ('read', m.read_at), ('failed', m.failed_at)) AS s(status, at)
+    WHERE s.at IS NOT NULL ORDER BY s.at, s.status`);
   const e = await pool.query<{ payload: Buffer }>("SELECT payload FROM webhook_outbox ORDER BY id");
   return {
     status: m.rows[0]?.status ?? "",
