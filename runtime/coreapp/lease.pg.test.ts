@@ -2,24 +2,18 @@
 import type pg from "pg";
 import { Sealer } from "../crypto/at-rest.js";
 import { migrate } from "../db/migrate.js";
-import { poolFromUrl } from "../db/pool.js";
-import { createTestDatabase } from "../db/testing/postgres.js";
+import { databasePerTest } from "../db/testing/fresh-database.js";
 import { applyShardCount } from "../sharding/shard-map.js";
 import { until } from "../simulator/testing/until.js";
 import { claimShard, fenceCte, fenceParams, releaseLease, renewLease, type Lease } from "./lease.js";
 import { writeStatuses } from "./writes.js";
 
-let db: { url: string; drop: () => Promise<void> };
+const db = databasePerTest();
 let pool: pg.Pool;
 
 beforeEach(async () => {
-  db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL ?? "", "lease");
-  pool = poolFromUrl(db.url, 4);
+  pool = db().pool;
   await migrate(pool);
-});
-afterEach(async () => {
-  await pool.end();
-  await db.drop();
 });
 
 /** Makes a lease look as if its owner stopped renewing long ago. */

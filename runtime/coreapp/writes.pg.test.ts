@@ -3,29 +3,23 @@
 import type pg from "pg";
 import { Sealer } from "../crypto/at-rest.js";
 import { migrate } from "../db/migrate.js";
-import { poolFromUrl } from "../db/pool.js";
-import { createTestDatabase } from "../db/testing/postgres.js";
+import { databasePerTest } from "../db/testing/fresh-database.js";
 import { applyShardCount } from "../sharding/shard-map.js";
 import { claimShard, type Lease } from "./lease.js";
 import type { StatusChange } from "./payloads.js";
 import { writeStatuses } from "./writes.js";
 
-let db: { url: string; drop: () => Promise<void> };
+const db = databasePerTest();
 let pool: pg.Pool;
 let lease: Lease;
 let sealer: Sealer;
 
 beforeEach(async () => {
-  db = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL ?? "", "writes");
-  pool = poolFromUrl(db.url, 4);
+  pool = db().pool;
   await migrate(pool);
   lease = (await claimShard(pool, "me", await applyShardCount(pool, 1), 60))!;
   sealer = await Sealer.fromBase64Key(Buffer.alloc(32, 2).toString("base64"));
   await pool.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ('wamid.a', '491700000000', 1, 1, 'text', '\\x00')");
-});
-afterEach(async () => {
-  await pool.end();
-  await db.drop();
 });
 
 const at = (s: number) => new Date(1_700_000_000_000 + s * 1000);

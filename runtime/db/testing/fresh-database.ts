@@ -9,7 +9,7 @@ export interface TestDatabase {
   readonly pool: pg.Pool;
 }
 
-/** Call in a describe block; the answer gives the running test's database. */
+/** Call at the top of a file or in a describe block; the answer gives the running test's database. */
 export function databasePerTest(): () => TestDatabase {
   let current: (TestDatabase & { drop: () => Promise<void> }) | undefined;
   beforeEach(async () => {
