@@ -52,7 +52,7 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}`;
   const holder = `${nodeId}/${randomBytes(4).toString("hex")}`;
   const metrics = coreappMetrics();
-  const pool = createPool(config, { max: 8, applicationName: "waba-coreapp" });
+  const pool = createPool(config, { max: 8, applicationName: "waba-coreapp", indexScansOnly: true });
   const sealer = await Sealer.fromBase64Key(config.WABA_ENCRYPTION_KEY);
   const directory = new KeyDirectory(config.WABA_GATEWAY_URL);
   const mediaClient = new MediaClient(config.WABA_GATEWAY_URL);

@@ -6,9 +6,21 @@ import type { RoleConfig } from "../config/env.js";
 type DbConfig = Pick<RoleConfig<"migrate">,
   "WABA_DATABASE_HOST" | "WABA_DATABASE_PORT" | "WABA_DATABASE_NAME" | "WABA_DATABASE_USER" | "WABA_DATABASE_PASSWORD" | "WABA_DATABASE_SSLMODE">;
 
-export function createPool(config: DbConfig, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+export interface PoolOptions {
+  readonly max?: number;
+  readonly applicationName?: string;
+  /**
+   * Plans never scan a table whole when an index can answer. For roles whose prepared statements
+   * look rows up by key in tables that start empty: PostgreSQL caches a statement's generic plan
+   * after five runs, and one chosen while the table was tiny (a new instance, a benchmark) keeps
+   * scanning it, ever slower, until the table is next analyzed.
+   */
+  readonly indexScansOnly?: boolean;
+}
+
+export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool {
   const ssl = config.WABA_DATABASE_SSLMODE === "disable" ? false : { rejectUnauthorized: config.WABA_DATABASE_SSLMODE === "verify-full" };
-  return new pg.Pool({
+  const pool = new pg.Pool({
     host: config.WABA_DATABASE_HOST,
     port: config.WABA_DATABASE_PORT,
     database: config.WABA_DATABASE_NAME,
@@ -20,6 +32,10 @@ export function createPool(config: DbConfig, options: { max?: number; applicatio
     statement_timeout: 30_000,
     application_name: options.applicationName ?? "waba",
   });
+  // A SET on connect rather than the `options` startup parameter, which poolers such as PgBouncer
+  // refuse. The client runs it before any query it is given.
+  if (options.indexScansOnly) pool.on("connect", (client) => { client.query("SET enable_seqscan = off").catch(() => undefined); });
+  return pool;
 }
 
 /** A pool for a database URL (tests and tools). */
