@@ -95,6 +95,10 @@ e2e: node_modules tools ## the chart's end-to-end suite on the local control pla
 bench: node_modules ## benchmark one instance: 1000 messages/s for 60 s, accept → delivered webhook
 	node --import tsx bench/run.ts $(BENCH_ARGS)
 
+.PHONY: bench-status-writes
+bench-status-writes: node_modules ## the CoreApp's batched status write alone, planner defaults vs index scans only (BENCH_ARGS="--early")
+	node --import tsx bench/status-writes.ts $(BENCH_ARGS)
+
 .PHONY: bench-find-max
 bench-find-max: node_modules ## raise the rate until p99 accept latency, loss or delivery breaks: the sustainable maximum
 	node --import tsx bench/run.ts --find-max $(BENCH_ARGS)

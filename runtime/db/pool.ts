@@ -32,10 +32,15 @@ export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool
     statement_timeout: 30_000,
     application_name: options.applicationName ?? "waba",
   });
+  if (options.indexScansOnly) useIndexScansOnly(pool);
+  return pool;
+}
+
+/** See PoolOptions.indexScansOnly. */
+export function useIndexScansOnly(pool: pg.Pool): void {
   // A SET on connect rather than the `options` startup parameter, which poolers such as PgBouncer
   // refuse. The client runs it before any query it is given.
-  if (options.indexScansOnly) pool.on("connect", (client) => { client.query("SET enable_seqscan = off").catch(() => undefined); });
-  return pool;
+  pool.on("connect", (client) => { client.query("SET enable_seqscan = off").catch(() => undefined); });
 }
 
 /** A pool for a database URL (tests and tools). */
