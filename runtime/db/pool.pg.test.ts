@@ -1,17 +1,12 @@
 // The role pools against a real PostgreSQL: a pool that asks for index scans only has them on
 // every connection before the first statement it runs.
+import { loadEnv } from "../config/env.js";
+import { instanceEnv } from "../testing/env.js";
 import { createPool } from "./pool.js";
 import { databasePerTest } from "./testing/fresh-database.js";
 
 const db = databasePerTest();
-
-function configOf(url: string) {
-  const u = new URL(url);
-  return {
-    WABA_DATABASE_HOST: u.hostname, WABA_DATABASE_PORT: Number(u.port), WABA_DATABASE_NAME: u.pathname.slice(1),
-    WABA_DATABASE_USER: u.username, WABA_DATABASE_PASSWORD: "unused", WABA_DATABASE_SSLMODE: "disable" as const,
-  };
-}
+const configOf = (url: string) => loadEnv("migrate", instanceEnv(url));
 
 test("indexScansOnly turns sequential scans off on each new connection, before its first statement", async () => {
   const pool = createPool(configOf(db().url), { max: 3, indexScansOnly: true });

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { databasePerTest } from "../testing/fresh-database.js";
 import { migrate } from "../migrate.js";
 import { migrations } from "./index.js";
@@ -13,6 +14,17 @@ describe("the queue flag (migrations 4 and 5)", () => {
   const insert = (id: string) => db().pool.query(
     "INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ($1, '491700000000', 1, 1, 'text', '\\x00')", [id]);
   const queue = async () => (await db().pool.query<{ id: string }>("SELECT id FROM messages WHERE bucket = 1 AND queued ORDER BY seq")).rows.map((r) => r.id);
+  /** Runs `work` in one transaction that is rolled back: pg_stat_xact_* count its own work at once. */
+  const rolledBack = async (work: (client: pg.PoolClient) => Promise<void>) => {
+    const client = await db().pool.connect();
+    try {
+      await client.query("BEGIN");
+      await work(client);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  };
 
   it("keeps rows queued before it in the queue, and the rest out", async () => {
     const { pool } = db();
@@ -40,10 +52,7 @@ describe("the queue flag (migrations 4 and 5)", () => {
   it("makes the receipts after sent HOT updates (no new index entries)", async () => {
     const { pool } = db();
     await migrate(pool);
-    // One transaction: pg_stat_xact_user_tables counts its own updates at once.
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
+    await rolledBack(async (client) => {
       await client.query("INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) VALUES ('wamid.r', '491700000000', 1, 1, 'text', '\\x00')");
       for (const [status, column] of [["sent", "sent_at"], ["delivered", "delivered_at"], ["read", "read_at"]]) {
         await client.query(`UPDATE messages SET status = $1, ${column ?? ""} = now() WHERE id = 'wamid.r'`, [status]);
@@ -52,18 +61,12 @@ describe("the queue flag (migrations 4 and 5)", () => {
         "SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = 'messages'");
       // Leaving the queue changes the indexed flag; delivered and read do not.
       expect(rows[0]).toEqual({ upd: "3", hot: "2" });
-      await client.query("ROLLBACK");
-    } finally {
-      client.release();
-    }
+    });
   });
 
   it("calls the trigger's function only for writers that leave the flag wrong", async () => {
-    const { pool } = db();
-    await migrate(pool);
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
+    await migrate(db().pool);
+    await rolledBack(async (client) => {
       await client.query("SET LOCAL track_functions = 'pl'");
       const calls = async () => Number((await client.query<{ calls: string | null }>(
         "SELECT sum(calls) AS calls FROM pg_stat_xact_user_functions WHERE funcname = 'messages_set_queued'")).rows[0]?.calls ?? 0);
@@ -78,9 +81,6 @@ describe("the queue flag (migrations 4 and 5)", () => {
       expect(await calls()).toBe(2);
       const { rows } = await client.query<{ id: string; queued: boolean }>("SELECT id, queued FROM messages ORDER BY id");
       expect(rows).toEqual([{ id: "wamid.new", queued: false }, { id: "wamid.old", queued: false }]);
-      await client.query("ROLLBACK");
-    } finally {
-      client.release();
-    }
+    });
   });
 });
