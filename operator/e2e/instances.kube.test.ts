@@ -230,8 +230,9 @@ describe("an instance applied with kubectl", () => {
     expect((await apps.readNamespacedStatefulSet({ namespace: ns, name: "resting-coreapp" })).spec?.replicas).toBe(5);
 
     await instances.patchSpec(ns, "resting", { paused: false });
+    // Children are applied one after another: the dispatcher may be re-created after the CoreApps are seen repaired.
     await waitFor(async () => (await apps.readNamespacedStatefulSet({ namespace: ns, name: "resting-coreapp" })).spec?.replicas === 2, { what: "the CoreApps repaired" });
-    await apps.readNamespacedDeployment({ namespace: ns, name: "resting-webhook" });
+    await waitFor(() => apps.readNamespacedDeployment({ namespace: ns, name: "resting-webhook" }), { what: "the webhook dispatcher re-created" });
     await instances.waitForPhase(ns, "resting", "Ready");
   });
 
