@@ -10,6 +10,7 @@ import { createTestDatabase } from "../db/testing/postgres.js";
 import { createLogger } from "../observability/logger.js";
 import { backoffCeilingMs } from "./backoff.js";
 import { applicationEndpointId, operatorEndpointId } from "./endpoints.js";
+import { outboxChannel } from "./outbox.js";
 import { startWebhook, type WebhookService, type WebhookTuning } from "./main.js";
 import { insertEvents, messageEvent, statusEvent, type OutboxEvent } from "./testing/events.js";
 import { webhookEnv, writeApplicationSettings, type Subscription } from "./testing/harness.js";
@@ -324,6 +325,29 @@ describe("the webhook dispatcher", () => {
     const endpoint = operatorEndpointId(r.url);
     await eventually(async () => sample(await scrape(service), "waba_webhook_deliveries_total", { endpoint, result: "delivered" }) === 60 + probes, "the metrics");
     expect(sample(await scrape(service), "waba_webhook_deliveries_total", { endpoint, result: "retry" })).toBeGreaterThanOrEqual(10);
+  });
+
+  it("delivers an event that commits after later ones were delivered, just behind them and 20,000 ids behind", async () => {
+    const r = await receiver({ secret: "s" });
+    await dispatcher([{ url: r.url, format: "onprem", secret: "s" }]);
+    for (const gap of [0, 20_000]) {
+      // The late event takes its id first, in a transaction left open while a later one is delivered.
+      const late = statusEvent(`wamid.late${gap}`, "sent");
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query<{ id: string }>("INSERT INTO webhook_outbox (kind, payload) VALUES ($1, $2) RETURNING id", [late.kind, sealer.sealJson(late.payload)]);
+        if (gap) await pool.query("SELECT setval('webhook_outbox_id_seq', $1)", [BigInt(rows[0]!.id) + BigInt(gap)]);
+        const later = statusEvent(`wamid.later${gap}`, "sent");
+        await insertEvents(pool, sealer, [later]);
+        await r.waitFor((x) => x.events.has(keyOf(later)), 10_000, "the later event");
+        await client.query("SELECT pg_notify($1, '')", [outboxChannel]);
+        await client.query("COMMIT");
+      } finally {
+        client.release();
+      }
+      await r.waitFor((x) => x.events.has(keyOf(late)), 10_000, `the late event ${gap} ids behind`);
+    }
   });
 
   it("is unready until the schema is there, then ready", async () => {

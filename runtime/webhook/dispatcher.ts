@@ -112,6 +112,7 @@ export class Dispatcher {
   }
 
   private poll(): void {
+    this.fastLane.lookBehind();
     this.fanOutJob.trigger();
     for (const runner of this.runners.values()) runner.wake();
   }

@@ -22,8 +22,19 @@ interface Item {
   readonly event: WebhookEvent | undefined;
 }
 
+/**
+ * How far behind the highest id it claimed a claim starts. Deleted events stay in the index until
+ * a vacuum (up to a minute's worth: ~180,000 at 1000 messages/s), and a claim that scanned them
+ * all from the start took 1.8 ms instead of ~0.2. Events this far behind commit late (another
+ * writer's transaction): they are still claimed at once; older ones (a claim that ran out) wait
+ * for the next full look (lookBehind).
+ */
+const behindIds = 10_000n;
+
 export class FastLane {
   private readonly slots: Slots;
+  private highest = 0n;
+  private fromStart = true;
 
   constructor(
     private readonly ctx: RunnerContext,
@@ -42,6 +53,11 @@ export class FastLane {
     this.slots.wake();
   }
 
+  /** The next claim looks at the whole outbox, for events whose claim ran out (the dispatcher polls this). */
+  lookBehind(): void {
+    this.fromStart = true;
+  }
+
   async stop(): Promise<void> {
     await this.slots.stop();
   }
@@ -50,7 +66,10 @@ export class FastLane {
     while (!this.slots.stopped) {
       const endpoints = this.endpoints();
       if (endpoints.length === 0) return;
-      const claimed = await claimFresh(this.ctx.db, this.ctx.batchSize, this.ctx.leaseMs);
+      const after = this.fromStart || this.highest < behindIds ? 0n : this.highest - behindIds;
+      this.fromStart = false;
+      const claimed = await claimFresh(this.ctx.db, this.ctx.batchSize, this.ctx.leaseMs, after);
+      for (const row of claimed) if (BigInt(row.id) > this.highest) this.highest = BigInt(row.id);
       if (claimed.length === 0) {
         if (this.slots.takeWake()) continue;
         return;

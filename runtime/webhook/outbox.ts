@@ -58,21 +58,21 @@ export interface FreshEvent {
 }
 
 /**
- * The fast path's claim: up to `limit` new events, leased for `leaseMs` (a HOT update of
- * `claimed_until`, no index entries), oldest first. Events whose claim ran out (a dispatcher died
- * mid-POST) are claimed again.
+ * The fast path's claim: up to `limit` new events with an id above `after`, leased for `leaseMs`
+ * (a HOT update of `claimed_until`, no index entries), oldest first. Events whose claim ran out
+ * (a dispatcher died mid-POST) are claimed again.
  */
-export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number): Promise<FreshEvent[]> {
+export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number, after: bigint): Promise<FreshEvent[]> {
   const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; created_at: Date }>({
     name: "waba_webhook_claim_fresh",
     text: /* sql */ `
       UPDATE webhook_outbox o SET claimed_until = now() + $2 * interval '1 millisecond'
       WHERE o.id = ANY(ARRAY(
-        SELECT id FROM webhook_outbox WHERE NOT fanned_out AND (claimed_until IS NULL OR claimed_until <= now())
+        SELECT id FROM webhook_outbox WHERE NOT fanned_out AND id > $3 AND (claimed_until IS NULL OR claimed_until <= now())
         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
       ))
       RETURNING o.id, o.kind, o.payload, o.created_at`,
-    values: [limit, leaseMs],
+    values: [limit, leaseMs, after],
   });
   return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
 }
