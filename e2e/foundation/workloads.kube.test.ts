@@ -82,8 +82,11 @@ test("a StatefulSet's claims bind to volumes on its pods' nodes in the region, a
   const regionNodes = new Set(nodes.items.map((n) => n.metadata?.name));
   for (const pod of pods) {
     const claimName = `data-${pod.metadata?.name ?? ""}`;
-    const claim = await core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace: ns.name });
-    expect(claim.status?.phase).toBe("Bound");
+    // The PV controller writes Bound in its own update, which may come after the pod runs.
+    const claim = await waitFor(async () => {
+      const c = await core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace: ns.name });
+      return c.status?.phase === "Bound" && c;
+    }, { what: `claim ${claimName} Bound` });
     const volume = await core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" });
     const pinnedTo = volume.spec?.nodeAffinity?.required?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values;
     expect(pinnedTo).toEqual([pod.spec?.nodeName]);

@@ -40,7 +40,9 @@ async function objectsOf(namespace: string, instance: string): Promise<string[]>
   return stdout.split("\n").filter((l) => l && !l.startsWith("pod/")).sort();
 }
 
-const fast = ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5"];
+// Short enough for a quick hand-over, long enough that a slow moment of a loaded machine does not
+// move leadership while the test counts which replica reconciled.
+const fast = ["--lease-duration", "8", "--renew-deadline", "6", "--retry-period", "1"];
 
 describe("an operator that fails", () => {
   it("converges after a SIGKILL in the middle of building instances: nothing twice, credentials unchanged, no pod rolled", async () => {
@@ -97,7 +99,8 @@ describe("an operator that fails", () => {
 
   it("recovers from an API server restart without being restarted", async () => {
     const ns = await suite.namespace("outage");
-    const operator = start("steady");
+    // A renew deadline longer than the outage: the operator keeps its leadership through it.
+    const operator = start("steady", ["--lease-duration", "60", "--renew-deadline", "45", "--retry-period", "2"]);
     await instances.create(ns, "steady", { phoneNumber: "+15550000301" });
     await instances.waitForPhase(ns, "steady", "Ready");
     const pid = operator.pid;
@@ -131,7 +134,7 @@ describe("an operator that fails", () => {
     expect(sum(followerMetrics, "operator_informer_synced")).toBeGreaterThan(0); // warm: its caches are full
 
     await leader.kill();
-    await waitFor(() => follower.isLeader(), { what: "the follower to take over", timeoutMs: 20_000 });
+    await waitFor(() => follower.isLeader(), { what: "the follower to take over", timeoutMs: 30_000 });
     await apps.deleteNamespacedDeployment({ namespace: ns, name: "duo-webhook" });
     await waitFor(() => apps.readNamespacedDeployment({ namespace: ns, name: "duo-webhook" }), { what: "the new leader to repair the instance", timeoutMs: 20_000 });
     expect(sum(await follower.metrics(), "operator_reconcile_total")).toBeGreaterThan(0);

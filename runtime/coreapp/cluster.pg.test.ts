@@ -37,6 +37,11 @@ async function startProcesses(count: number, shards: number, generation: number,
   const processes = Array.from({ length: count }, (_, i) => t.spawnCoreapp(`coreapp-${from + i}`));
   await until(`${shards} live leases of generation ${generation}`, async () => (await liveLeases(generation)).length === shards, 90_000, 200)
     .catch((err: unknown) => { throw new Error(`${(err as Error).message}\n${processes.map((p) => `${p.name}: ${p.output()}`).join("\n")}`); });
+  // The spares too: a heartbeat row (written once a process claims) from each.
+  await until("every process reporting", async () => {
+    const { rows } = await t.pool.query<{ node_id: string }>("SELECT node_id FROM coreapp_nodes");
+    return processes.every((p) => rows.some((r) => r.node_id.endsWith(`:${p.pid}`)));
+  }, 90_000, 200);
   return processes;
 }
 

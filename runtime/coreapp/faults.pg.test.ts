@@ -66,7 +66,7 @@ test("with lost messages, lost acks, latency and a disconnect every 400 ms, ever
 test("messages queued while the network refuses connections are sent once it accepts them again", async () => {
   const coreapp = await t.startCoreapp();
   await until("connected", () => coreapp.gatewayStatus() === "connected");
-  await t.control.refuseConnections(1500);
+  await t.control.refuseConnections(5000); // longer than queueing 5 messages takes on a loaded machine
   await t.control.disconnect();
   await until("disconnected", () => coreapp.gatewayStatus() !== "connected");
   const expected = await queueMany(5);

@@ -160,7 +160,7 @@ describe("authentication and roles", () => {
       const token = (await login("admin", adminPassword)).body.users[0].token as string;
       expect((await request(other.url).get("/v1/health").set("authorization", `Bearer ${token}`)).status).toBe(200);
       await api().post("/v1/users/logout").set("authorization", `Bearer ${token}`);
-      expect(await lockedOutAfter(token)).toBeLessThan(2000);
+      expect(await lockedOutAfter(token)).toBeLessThan(3000); // the poll, plus slack for a loaded machine
     });
 
     it("refuses the tokens of a password changed elsewhere within the user cache's bound (1 s)", async () => {
@@ -168,7 +168,7 @@ describe("authentication and roles", () => {
       const dave = (await login("dave", "Dave-Pass-1")).body.users[0].token as string;
       expect((await request(other.url).get("/v1/health").set("authorization", `Bearer ${dave}`)).status).toBe(200);
       await api().put("/v1/users/dave").set("authorization", `Bearer ${admin}`).send({ password: "Dave-Pass-2" });
-      expect(await lockedOutAfter(dave)).toBeLessThan(2000);
+      expect(await lockedOutAfter(dave)).toBeLessThan(3000);
     });
   });
 });

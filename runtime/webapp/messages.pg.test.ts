@@ -138,7 +138,9 @@ describe("accepting messages", () => {
 
   it("limits sends to the tier's rate with 429 and Retry-After, on both surfaces", async () => {
     const env = { ...h.env, WABA_RATE_LIMIT_PER_SECOND: "1", WABA_RATE_LIMIT_BURST: "3" };
-    const tight = await startWebapp(loadEnv("webapp", env), createLogger({ role: "webapp", level: "silent" }), env, { otherRateLimit: { ratePerSecond: 1, burst: 2 } });
+    // A stopped clock: no token comes back while the requests run, however slow the machine.
+    const frozen = Date.now();
+    const tight = await startWebapp(loadEnv("webapp", env), createLogger({ role: "webapp", level: "silent" }), env, { otherRateLimit: { ratePerSecond: 1, burst: 2 }, now: () => frozen });
     try {
       await tight.webapp.started;
       const body = { to: "15553334444", type: "text", text: { body: "hi" } };

@@ -231,7 +231,7 @@ describe("the webhook dispatcher", () => {
     const r = await receiver({ secret: "app" });
     await r.down();
     await writeApplicationSettings(pool, sealer, { url: r.url, secret: "app", backoffMs: 100, maxBackoffMs: 200 });
-    const service = await dispatcher([], { WABA_WEBHOOK_MAX_AGE_SECONDS: "2" });
+    const service = await dispatcher([], { WABA_WEBHOOK_MAX_AGE_SECONDS: "5" }); // not before the checks below
     await insertEvents(pool, sealer, statuses(5));
     await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE attempts > 0")) === 5, "a first attempt");
     // The API-managed webhook is removed: nobody tries these deliveries any more.

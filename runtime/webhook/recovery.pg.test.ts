@@ -98,7 +98,8 @@ describe("the webhook dispatcher across crashes", () => {
       const env = webhookEnv(server.url, [{ url: receiver.url, format: "cloud", secret: "crash-secret" }], { WABA_ENCRYPTION_KEY: key, WABA_WEBHOOK_BATCH_SIZE: "10" });
       const logger = createLogger({ role: "webhook", level: "silent" });
       service = await startWebhook(loadEnv("webhook", env), logger, env, { registry: new Registry(), pollMs: 250 });
-      receiver.respond({ status: 200, delayMs: 20 });
+      // Slow enough (~300 events/s) that the restart comes while most of them are still waiting.
+      receiver.respond({ status: 200, delayMs: 200 });
       await insertEvents(pool, sealer, events(1500, "a"));
       await receiver.waitFor((r) => r.events.size >= 100, 30_000, "100 events before the restart");
 
