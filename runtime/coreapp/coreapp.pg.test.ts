@@ -154,7 +154,7 @@ test("a read request for an inbound message is sent to the network and marked se
   const id = await t.control.inboundText({ from: "491702000003", text: "read me" });
   await until("the inbound row", async () => (await t.pool.query("SELECT 1 FROM inbound_messages WHERE id = $1", [id])).rowCount === 1);
   await t.pool.query("UPDATE inbound_messages SET read_requested_at = now() WHERE id = $1", [id]);
-  await t.pool.query("SELECT pg_notify('waba_messages', bucket::text) FROM inbound_messages WHERE id = $1", [id]);
+  await t.pool.query("SELECT pg_notify('waba_messages', 'r' || bucket) FROM inbound_messages WHERE id = $1", [id]);
   await until("read_sent_at", async () => {
     const { rows } = await t.pool.query<{ read_sent_at: Date | null }>("SELECT read_sent_at FROM inbound_messages WHERE id = $1", [id]);
     return rows[0]?.read_sent_at;

@@ -139,6 +139,7 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
     keeper = leaseKeeper;
     notifications = new Notifications(createPool(config, { max: 1, applicationName: "waba-coreapp-listen" }), [messagesChannel, shardMapChannel], (channel, payload) => {
       if (channel === shardMapChannel) leaseKeeper.tickNow();
+      else if (payload.startsWith("r")) { if (worker?.owns(Number(payload.slice(1)))) worker.readRequested(); }
       else if (worker?.owns(Number(payload))) worker.wake();
     }, logger);
     connection.start();

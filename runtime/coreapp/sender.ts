@@ -58,6 +58,12 @@ interface Outgoing extends QueuedMessage {
 
 const frameSize = 500;
 const retryPrepareMs = 1000;
+/**
+ * Loads start at most this often: every accept batch NOTIFYs, and loading each (a few rows, an
+ * index probe per bucket) took more CPU than the messages' own work. At most this much is added
+ * to accept → sent.
+ */
+const loadLingerMs = 10;
 
 export class Sender {
   private readonly queues = new Map<string, Outgoing[]>();
@@ -71,6 +77,10 @@ export class Sender {
   private cursor = 0;
   private loading = false;
   private loadAgain = false;
+  /** The last load stopped at maxLoaded: more may be queued than is in memory. */
+  private loadCapped = false;
+  private lastLoadAt = 0;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private lastSweep = 0;
   private paused = false;
   private stopped = false;
@@ -86,9 +96,15 @@ export class Sender {
     this.wake();
   }
 
-  /** New messages may be queued: load them. */
+  /** New messages may be queued: load them (at most every loadLingerMs). */
   wake(): void {
-    if (!this.paused && !this.stopped) void this.load();
+    if (this.paused || this.stopped || this.wakeTimer) return;
+    const wait = this.lastLoadAt + loadLingerMs - Date.now();
+    if (wait > 0) {
+      this.wakeTimer = setTimeout(() => { this.wakeTimer = undefined; this.wake(); }, wait);
+      return;
+    }
+    void this.load();
   }
 
   /** A (re)connection is ready: everything unacknowledged goes again, then new heads. */
@@ -135,6 +151,7 @@ export class Sender {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.wakeTimer);
     this.deps.metrics.inflight.set(0);
   }
 
@@ -152,7 +169,8 @@ export class Sender {
   private afterSettling(): void {
     this.deps.metrics.inflight.set(this.inflight.size);
     this.scheduleDispatch();
-    if (this.known.size < this.deps.options.maxLoaded / 2) this.wake();
+    // Otherwise new messages come with a NOTIFY (or the poll): no load per acknowledgement.
+    if (this.loadCapped && this.known.size < this.deps.options.maxLoaded / 2) this.wake();
   }
 
   private async load(): Promise<void> {
@@ -166,7 +184,9 @@ export class Sender {
       do {
         this.loadAgain = false;
         const room = Math.min(1000, options.maxLoaded - this.known.size);
+        this.loadCapped = room <= 0;
         if (room <= 0) break;
+        this.lastLoadAt = Date.now();
         const rows = await loadAfter(pool, buckets, this.cursor, room);
         const last = rows.at(-1);
         if (last) this.cursor = Math.max(this.cursor, last.seq);

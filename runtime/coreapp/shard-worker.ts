@@ -38,6 +38,13 @@ interface StatusItem {
 }
 
 const confirmChunk = 1000;
+/**
+ * Status writes start at most this often. Back to back, they carried ~17 statuses each at 1000
+ * messages/s; 20 ms apart, ~68, and the database's CPU per message fell from 0.72 to 0.57 ms and
+ * the dispatcher's from 0.22 to 0.15 ms (its claims follow the writes' NOTIFYs). Adds at most
+ * this much to a status's way to the webhook.
+ */
+const statusLingerMs = 20;
 /** Messages whose `sent` this worker recorded, remembered for their later receipts. */
 const sentRememberedMax = 50_000;
 
@@ -65,7 +72,7 @@ export class ShardWorker {
   ) {
     this.buckets = bucketsOfShard(lease.shard, lease.shards);
     this.bucketSet = new Set(this.buckets);
-    this.statuses = new GroupCommit((items) => this.writeStatuses(items), (err) => { deps.logger.warn({ err }, "writing statuses failed; retrying"); });
+    this.statuses = new GroupCommit((items) => this.writeStatuses(items), (err) => { deps.logger.warn({ err }, "writing statuses failed; retrying"); }, 2000, 500, statusLingerMs);
     this.sender = new Sender({
       ...deps, buckets: this.buckets, leaseValid, options: deps.senderOptions,
       settle: (change, done) => { this.statuses.add({ change, done }); },
@@ -83,9 +90,13 @@ export class ShardWorker {
     return this.bucketSet.has(bucket);
   }
 
-  /** A NOTIFY on waba_messages for one of our buckets: new messages or read requests. */
+  /** A NOTIFY on waba_messages for one of our buckets: new messages. */
   wake(): void {
     this.sender.wake();
+  }
+
+  /** A NOTIFY on waba_messages for one of our buckets: a read request (r<bucket>). */
+  readRequested(): void {
     this.wakeReads();
   }
 

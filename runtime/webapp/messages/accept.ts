@@ -9,6 +9,7 @@ import { bucketOf, recipientHash } from "../../sharding/hash.js";
 import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { OutboundMessage } from "./schema.js";
 
+/** Payload: the bucket of new messages, or `r` and the bucket of a read request (markRead). */
 export const messagesChannel = "waba_messages";
 
 export interface MessageRow {

@@ -51,7 +51,7 @@ export async function markRead(ctx: WebappContext, messageId: string): Promise<b
   const { rowCount } = await ctx.pool.query(
     `WITH u AS (
        UPDATE inbound_messages SET read_requested_at = coalesce(read_requested_at, now()) WHERE id = $1 RETURNING bucket
-     ) SELECT pg_notify('${messagesChannel}', bucket::text)::text FROM u`,
+     ) SELECT pg_notify('${messagesChannel}', 'r' || bucket)::text FROM u`,
     [messageId],
   );
   return rowCount === 1;
