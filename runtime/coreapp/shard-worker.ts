@@ -40,11 +40,12 @@ interface StatusItem {
 const confirmChunk = 1000;
 /**
  * Status writes start at most this often. Back to back, they carried ~17 statuses each at 1000
- * messages/s; 20 ms apart, ~68, and the database's CPU per message fell from 0.72 to 0.57 ms and
- * the dispatcher's from 0.22 to 0.15 ms (its claims follow the writes' NOTIFYs). Adds at most
- * this much to a status's way to the webhook.
+ * messages/s; 50 ms apart, ~154, and (with loads 10 ms apart, sender.ts) the benchmark's CPU per
+ * message fell from 1.93 to 1.31-1.37 ms: PostgreSQL 0.72 → 0.43-0.45, the dispatcher (its claims
+ * follow the writes' NOTIFYs) 0.22 → 0.10-0.11. Adds at most this much to a status's way to the
+ * webhook (accept → delivered webhook p50 70 ms instead of ~48).
  */
-const statusLingerMs = 20;
+const statusLingerMs = 50;
 /** Messages whose `sent` this worker recorded, remembered for their later receipts. */
 const sentRememberedMax = 50_000;
 
