@@ -42,8 +42,8 @@ const confirmChunk = 1000;
  * Status writes start at most this often. Back to back, they carried ~17 statuses each at 1000
  * messages/s; 50 ms apart, ~154, and (with loads 10 ms apart, sender.ts) the benchmark's CPU per
  * message fell from 1.93 to 1.31-1.64 ms (ten runs): PostgreSQL 0.72 → 0.43-0.54, the dispatcher
- * (its claims follow the writes' NOTIFYs) 0.22 → 0.10-0.13. Adds at most this much to a status's way to the
- * webhook (accept → delivered webhook p50 70 ms instead of ~48).
+ * (its claims follow the writes' NOTIFYs) 0.22 → 0.10-0.13. Adds at most this much to a status's
+ * way to the webhook (accept → delivered webhook p50 70-84 ms instead of 35-50).
  */
 const statusLingerMs = 50;
 /** Messages whose `sent` this worker recorded, remembered for their later receipts. */

@@ -7,6 +7,7 @@ import { Sealer } from "../crypto/at-rest.js";
 import { migrate } from "../db/migrate.js";
 import { poolFromUrl } from "../db/pool.js";
 import { createTestDatabase } from "../db/testing/postgres.js";
+import { inTransaction } from "../db/transaction.js";
 import { createLogger } from "../observability/logger.js";
 import { backoffCeilingMs } from "./backoff.js";
 import { applicationEndpointId, operatorEndpointId } from "./endpoints.js";
@@ -333,19 +334,14 @@ describe("the webhook dispatcher", () => {
     for (const gap of [0, 20_000]) {
       // The late event takes its id first, in a transaction left open while a later one is delivered.
       const late = statusEvent(`wamid.late${gap}`, "sent");
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      await inTransaction(pool, async (client) => {
         const { rows } = await client.query<{ id: string }>("INSERT INTO webhook_outbox (kind, payload) VALUES ($1, $2) RETURNING id", [late.kind, sealer.sealJson(late.payload)]);
         if (gap) await pool.query("SELECT setval('webhook_outbox_id_seq', $1)", [BigInt(rows[0]!.id) + BigInt(gap)]);
         const later = statusEvent(`wamid.later${gap}`, "sent");
         await insertEvents(pool, sealer, [later]);
         await r.waitFor((x) => x.events.has(keyOf(later)), 10_000, "the later event");
         await client.query("SELECT pg_notify($1, '')", [outboxChannel]);
-        await client.query("COMMIT");
-      } finally {
-        client.release();
-      }
+      });
       await r.waitFor((x) => x.events.has(keyOf(late)), 10_000, `the late event ${gap} ids behind`);
     }
   });

@@ -69,7 +69,8 @@ export class FastLane {
       const after = this.fromStart || this.highest < behindIds ? 0n : this.highest - behindIds;
       this.fromStart = false;
       const claimed = await claimFresh(this.ctx.db, this.ctx.batchSize, this.ctx.leaseMs, after);
-      for (const row of claimed) if (BigInt(row.id) > this.highest) this.highest = BigInt(row.id);
+      const last = claimed.at(-1); // claims come oldest first
+      if (last && BigInt(last.id) > this.highest) this.highest = BigInt(last.id);
       if (claimed.length === 0) {
         if (this.slots.takeWake()) continue;
         return;
