@@ -46,6 +46,9 @@ export interface CoreappService extends Service {
 }
 
 const messagesChannel = "waba_messages";
+/** A spare hears only of shard map changes; the owner of a shard also of new messages and read requests. */
+const spareChannels = [shardMapChannel];
+const ownerChannels = [messagesChannel, shardMapChannel];
 
 export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger, _env: NodeJS.ProcessEnv = process.env, options: CoreappOptions = {}): Promise<CoreappService> {
   await sodiumReady();
@@ -119,6 +122,7 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
       hooks: {
         acquired: (lease) => {
           worker = new ShardWorker(workerDeps, lease, () => leaseKeeper.valid(), () => { leaseKeeper.lost(); });
+          notifications?.listenTo(ownerChannels);
           worker.start();
           connection.claim(lease.shard, lease.shards);
           beat();
@@ -126,18 +130,20 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
         lost: () => {
           worker?.stop();
           worker = undefined;
+          notifications?.listenTo(spareChannels);
           connection.claim(null, null);
           beat();
         },
         drain: async () => {
           await worker?.drain((config.WABA_LEASE_SECONDS * 1000) / 3);
           worker = undefined;
+          notifications?.listenTo(spareChannels);
           connection.claim(null, null);
         },
       },
     });
     keeper = leaseKeeper;
-    notifications = new Notifications(createPool(config, { max: 1, applicationName: "waba-coreapp-listen" }), [messagesChannel, shardMapChannel], (channel, payload) => {
+    notifications = new Notifications(createPool(config, { max: 1, applicationName: "waba-coreapp-listen" }), spareChannels, (channel, payload) => {
       if (channel === shardMapChannel) leaseKeeper.tickNow();
       else if (payload.startsWith("r")) { if (worker?.owns(Number(payload.slice(1)))) worker.readRequested(); }
       else if (worker?.owns(Number(payload))) worker.wake();
