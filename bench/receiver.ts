@@ -25,6 +25,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   const secret = randomBytes(24).toString("base64url");
   const child: ChildProcess = fork(new URL("./receiver-process.ts", import.meta.url), [], {
     execArgv: ["--import", "tsx"], env: { PATH: process.env.PATH, BENCH_WEBHOOK_SECRET: secret }, stdio: ["ignore", "inherit", "inherit", "ipc"],
+    detached: true, // a scheduling group of its own, as the runtime's roles (see spawnLogged)
   });
   const exited = new Promise<void>((resolve) => { child.once("exit", () => { resolve(); }); });
   const next = <T>(type: string) => new Promise<T>((resolve, reject) => {

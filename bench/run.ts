@@ -111,6 +111,13 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
   let receiver: BenchReceiver | undefined;
   let system: RunningSystem | undefined;
   let probes: Probes | undefined;
+  stopAll = async () => {
+    await probes?.close().catch(() => undefined);
+    await system?.stop().catch(() => undefined);
+    await receiver?.stop().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    system?.removeLogs();
+  };
   try {
     if (args["pg-statements"]) {
       const c = new pg.Client({ connectionString: server.url });
@@ -126,6 +133,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
       env: { WABA_RATE_LIMIT_PER_SECOND: "1000000", WABA_RATE_LIMIT_BURST: "1000000" },
       simulatorEnv: { WABA_SIMULATOR_RECORD: "counters", WABA_SIMULATOR_READ_PROBABILITY: args["read-probability"] },
       nodeArgs: { webapp: prof, coreapp: prof, webhook: prof, simulator: prof },
+      ownSessions: true,
     });
     if (args["pg-statements"]) {
       const c = new pg.Client({ connectionString: system.databaseUrl });
@@ -161,6 +169,16 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     else system?.removeLogs();
   }
   return result;
+}
+
+// PostgreSQL, the roles and the receiver run in sessions of their own (scheduling groups, see
+// spawnLogged), so the terminal's Ctrl-C reaches only this process: it stops them before leaving.
+let stopAll: (() => Promise<void>) | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    process.stdout.write(`${signal}: stopping the benchmark's processes\n`);
+    void (stopAll?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
 const started = new Date();

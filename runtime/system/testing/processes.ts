@@ -21,8 +21,15 @@ export interface LoggedProcess {
   stop(graceMs?: number): Promise<number | string>;
 }
 
-/** Starts a role with exactly `env` (plus PATH and HOME); extra node flags (e.g. --cpu-prof) go first. */
-export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, logDir: string, nodeArgs: readonly string[] = []): LoggedProcess {
+/**
+ * Starts a role with exactly `env` (plus PATH and HOME); extra node flags (e.g. --cpu-prof) go
+ * first. `ownSession`: the process gets a session of its own, which under the kernel's autogroup
+ * scheduling (sched_autogroup_enabled, on by default here) makes it a scheduling group of its own,
+ * as a pod's cgroup is in a cluster and as every PostgreSQL backend already is (they call setsid).
+ * Without it, all roles share the parent's group and together get the CPU share of one backend.
+ * Such a process no longer gets the terminal's Ctrl-C: its parent must stop it.
+ */
+export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, logDir: string, nodeArgs: readonly string[] = [], ownSession = false): LoggedProcess {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, "a");
   let child: ChildProcess;
@@ -31,6 +38,7 @@ export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, 
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ["ignore", fd, fd],
+      detached: ownSession,
     });
   } finally {
     closeSync(fd); // the child holds its own copy
