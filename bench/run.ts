@@ -116,7 +116,8 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     await system?.stop().catch(() => undefined);
     await receiver?.stop().catch(() => undefined);
     await server.stop().catch(() => undefined);
-    system?.removeLogs();
+    if (!args["keep-logs"]) system?.removeLogs();
+    else if (system) process.stdout.write(`logs in ${system.logDir}\n`);
   };
   try {
     if (args["pg-statements"]) {
