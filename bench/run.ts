@@ -111,11 +111,17 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
   let receiver: BenchReceiver | undefined;
   let system: RunningSystem | undefined;
   let probes: Probes | undefined;
+  /** Stops what runs, in this order; a failing step does not skip the next ones, its error comes after. */
+  const stopProcesses = async () => {
+    let failure: Error | undefined;
+    const steps = [() => probes?.close().catch(() => undefined), () => system?.stop(), () => receiver?.stop(), () => server.stop()];
+    for (const step of steps) {
+      await Promise.resolve(step()).catch((err: unknown) => { failure ??= err instanceof Error ? err : new Error("a benchmark process did not stop", { cause: err }); });
+    }
+    if (failure) throw failure;
+  };
   stopAll = async () => {
-    await probes?.close().catch(() => undefined);
-    await system?.stop().catch(() => undefined);
-    await receiver?.stop().catch(() => undefined);
-    await server.stop().catch(() => undefined);
+    await stopProcesses().catch(() => undefined);
     if (!args["keep-logs"]) system?.removeLogs();
     else if (system) process.stdout.write(`logs in ${system.logDir}\n`);
   };
@@ -162,10 +168,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     }
     if (args["pg-statements"]) result.statements = await topStatements(system.databaseUrl);
   } finally {
-    await probes?.close().catch(() => undefined);
-    await system?.stop();
-    await receiver?.stop();
-    await server.stop();
+    await stopProcesses();
     if (system && args["keep-logs"]) result.logDir = system.logDir;
     else system?.removeLogs();
   }
