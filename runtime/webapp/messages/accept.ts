@@ -1,13 +1,14 @@
 // Accepting a message = one row in `messages` (status queued), written through the group-commit
 // batcher: every request of a batch shares one multi-row INSERT … ON CONFLICT … RETURNING, which
-// also NOTIFYs waba_messages once per bucket (PostgreSQL folds identical notifications of one
-// transaction). A repeated Idempotency-Key gets the first message's id and inserts nothing.
+// also NOTIFYs waba_messages once per bucket it is given (wake-schedule.ts decides which batches
+// do). A repeated Idempotency-Key gets the first message's id and inserts nothing.
 import type pg from "pg";
 import type { Sealer } from "../../crypto/at-rest.js";
 import { randomPooled } from "../../crypto/random.js";
 import { bucketOf, recipientHash } from "../../sharding/hash.js";
 import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { OutboundMessage } from "./schema.js";
+import { WakeSchedule } from "./wake-schedule.js";
 
 /** Payload: the bucket of new messages, or `r` and the bucket of a read request (markRead). */
 export const messagesChannel = "waba_messages";
@@ -47,12 +48,21 @@ WITH ins AS (
   INSERT INTO messages (id, idempotency_key, recipient, recipient_hash, bucket, type, body, queued)
   SELECT u.*, true FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::smallint[], $6::text[], $7::bytea[]) AS u
   ON CONFLICT (idempotency_key) DO NOTHING
-  RETURNING id, idempotency_key, bucket
-)
-SELECT id, idempotency_key, pg_notify('${messagesChannel}', bucket::text)::text AS notified FROM ins`;
+  RETURNING id, idempotency_key
+),
+wake AS (SELECT count(pg_notify('${messagesChannel}', b::text)) FROM unnest($8::smallint[]) AS b)
+-- wake is one row, so it is evaluated even when nothing was inserted (then one row of NULLs)
+SELECT ins.id, ins.idempotency_key FROM wake LEFT JOIN ins ON true`;
 
-/** Inserts a batch in one statement; answers each row's message id (the earlier one for a repeated key). */
-export async function insertMessages(db: Queryable, rows: readonly MessageRow[]): Promise<string[]> {
+const notifySql = `SELECT count(pg_notify('${messagesChannel}', b::text)) FROM unnest($1::smallint[]) AS b`;
+
+const bucketsOf = (rows: readonly MessageRow[]) => [...new Set(rows.map((r) => r.bucket))];
+
+/**
+ * Inserts a batch in one statement that also NOTIFYs `wake` (by default the batch's buckets);
+ * answers each row's message id (the earlier one for a repeated key).
+ */
+export async function insertMessages(db: Queryable, rows: readonly MessageRow[], wake: readonly number[] = bucketsOf(rows)): Promise<string[]> {
   const byKey = new Map<string, string>();
   const fresh: MessageRow[] = [];
   for (const row of rows) {
@@ -62,15 +72,15 @@ export async function insertMessages(db: Queryable, rows: readonly MessageRow[])
       fresh.push(row);
     }
   }
-  const { rows: inserted } = await db.query<{ id: string; idempotency_key: string | null }>({
+  const { rows: inserted } = await db.query<{ id: string | null; idempotency_key: string | null }>({
     name: "waba_insert_messages",
     text: insertSql,
     values: [
       fresh.map((r) => r.id), fresh.map((r) => r.idempotencyKey), fresh.map((r) => r.recipient), fresh.map((r) => r.recipientHash),
-      fresh.map((r) => r.bucket), fresh.map((r) => r.type), fresh.map((r) => r.body),
+      fresh.map((r) => r.bucket), fresh.map((r) => r.type), fresh.map((r) => r.body), wake,
     ],
   });
-  for (const r of inserted) if (r.idempotency_key !== null) byKey.set(r.idempotency_key, r.id);
+  for (const r of inserted) if (r.id !== null && r.idempotency_key !== null) byKey.set(r.idempotency_key, r.id);
   const earlier = [...byKey].filter(([, id]) => id === "").map(([key]) => key);
   if (earlier.length > 0) {
     const { rows: found } = await db.query<{ id: string; idempotency_key: string }>(
@@ -91,9 +101,22 @@ export const defaultBatching: BatcherOptions = { maxRows: 500, maxWaitMs: 2, max
 
 export class MessageAcceptor {
   private readonly batcher: Batcher<MessageRow, string>;
+  private readonly wakes: WakeSchedule;
 
-  constructor(db: Queryable, private readonly sealer: Sealer, options: BatcherOptions = defaultBatching) {
-    this.batcher = new Batcher((rows) => insertMessages(db, rows), options);
+  constructor(db: Queryable, private readonly sealer: Sealer, options: BatcherOptions = defaultBatching, wakeEveryMs?: number) {
+    this.wakes = new WakeSchedule(async (buckets) => { await db.query({ name: "waba_notify_messages", text: notifySql, values: [buckets] }); }, wakeEveryMs);
+    this.batcher = new Batcher(async (rows) => {
+      const buckets = bucketsOf(rows);
+      const wake = this.wakes.take(buckets);
+      try {
+        const ids = await insertMessages(db, rows, wake);
+        if (wake.length === 0) this.wakes.owe(buckets);
+        return ids;
+      } catch (err) {
+        this.wakes.owe(wake); // this batch's rows are not written, but the earlier buckets it took are
+        throw err;
+      }
+    }, options);
   }
 
   /** The message's id once its row is committed. */
@@ -101,7 +124,8 @@ export class MessageAcceptor {
     return this.batcher.submit(messageRow(message, idempotencyKey, this.sealer));
   }
 
-  close(): Promise<void> {
-    return this.batcher.close();
+  async close(): Promise<void> {
+    await this.batcher.close();
+    await this.wakes.flush();
   }
 }
