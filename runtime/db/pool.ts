@@ -29,6 +29,10 @@ export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool
     ssl,
     max: options.max ?? 10,
     keepAlive: true,
+    // Connections stay open once made (pg's default closes one after 10 s idle): under a burst the
+    // pool grows, and reopening later put a backend start and fresh statement plans on the path
+    // of the next burst's requests.
+    idleTimeoutMillis: 0,
     statement_timeout: 30_000,
     application_name: options.applicationName ?? "waba",
   });
