@@ -5,6 +5,7 @@
 // default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
 //   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 10] [--shards 1,2,4]
 //     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -84,6 +85,9 @@ async function recycleWal(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+  // With fsync off that GB is still dirty in the page cache; written back during the run, it stalled
+  // commits for seconds (requests shed in the warm-up, accept -> delivered p99 of 3-8 s).
+  execFileSync("sync");
 }
 
 /** A private server, durable or not, with pg_stat_statements when asked (both need a restart). */
