@@ -7,7 +7,7 @@
 // Started by bench/receiver.ts with BENCH_WEBHOOK_SECRET in its environment.
 import { startReceiver } from "../runtime/webhook/testing/receiver.js";
 
-const receiver = await startReceiver({ secret: process.env.BENCH_WEBHOOK_SECRET ?? "" });
+const receiver = await startReceiver({ secret: process.env.BENCH_WEBHOOK_SECRET ?? "", keysOnly: true });
 const deliveredAt = new Map<string, number>();
 const failed = new Set<string>();
 let scanned = 0;
