@@ -59,9 +59,9 @@ interface Outgoing extends QueuedMessage {
 const frameSize = 500;
 const retryPrepareMs = 1000;
 /**
- * Loads start at most this often: every accept batch NOTIFYs, and loading each (a few rows, an
- * index probe per bucket) took more CPU than the messages' own work. At most this much is added
- * to accept → sent.
+ * Loads start at most this often: when every accept batch NOTIFYed, loading for each (a few rows,
+ * an index probe per bucket) took more CPU than the messages' own work. At most this much is
+ * added to accept → sent. A WebApp NOTIFYs at most this often too (webapp/messages/wake-schedule.ts).
  */
 const loadLingerMs = 10;
 

@@ -43,6 +43,9 @@ export function messageRow(message: OutboundMessage, idempotencyKey: string | un
   };
 }
 
+/** NOTIFYs each bucket of the smallint[] parameter `param` once; one row. */
+const notifyBuckets = (param: string) => `SELECT count(pg_notify('${messagesChannel}', b::text)) FROM unnest(${param}::smallint[]) AS b`;
+
 const insertSql = `
 WITH ins AS (
   INSERT INTO messages (id, idempotency_key, recipient, recipient_hash, bucket, type, body, queued)
@@ -50,11 +53,12 @@ WITH ins AS (
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING id, idempotency_key
 ),
-wake AS (SELECT count(pg_notify('${messagesChannel}', b::text)) FROM unnest($8::smallint[]) AS b)
+wake AS (${notifyBuckets("$8")})
 -- wake is one row, so it is evaluated even when nothing was inserted (then one row of NULLs)
 SELECT ins.id, ins.idempotency_key FROM wake LEFT JOIN ins ON true`;
 
-const notifySql = `SELECT count(pg_notify('${messagesChannel}', b::text)) FROM unnest($1::smallint[]) AS b`;
+/** The trailing NOTIFY, in a transaction of its own (wake-schedule.ts). */
+const notifySql = notifyBuckets("$1");
 
 const bucketsOf = (rows: readonly MessageRow[]) => [...new Set(rows.map((r) => r.bucket))];
 

@@ -10,7 +10,8 @@
 import { performance } from "node:perf_hooks";
 import { realTimers, type Timers } from "./batcher.js";
 
-export const wakeEveryMs = 10;
+/** The CoreApp's loadLingerMs (coreapp/sender.ts). */
+const wakeEveryMs = 10;
 
 export class WakeSchedule {
   private lastAt = Number.NEGATIVE_INFINITY;
@@ -28,8 +29,9 @@ export class WakeSchedule {
 
   /** The buckets a batch about to be written NOTIFYs: none, or its own and all unannounced ones. */
   take(buckets: Iterable<number>): number[] {
-    if (this.now() - this.lastAt < this.everyMs) return [];
-    this.lastAt = this.now();
+    const now = this.now();
+    if (now - this.lastAt < this.everyMs) return [];
+    this.lastAt = now;
     const all = new Set(this.unannounced);
     for (const b of buckets) all.add(b);
     this.unannounced.clear();
