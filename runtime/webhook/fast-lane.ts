@@ -24,12 +24,16 @@ interface Item {
 
 /**
  * How far behind the highest id it claimed a claim starts. Deleted events stay in the index until
- * a vacuum (up to a minute's worth: ~180,000 at 1000 messages/s), and a claim that scanned them
- * all from the start took 1.8 ms instead of ~0.2. Events this far behind commit late (another
- * writer's transaction): they are still claimed at once; older ones (a claim that ran out) wait
- * for the next full look (lookBehind).
+ * a vacuum (up to a minute's worth: ~180,000 at 1000 messages/s), and the claim visits the heap
+ * row of each one it passes, so it costs in proportion to this distance: once vacuum has freed
+ * space across the table, consecutive ids sit on different pages. At 10,000 ids (3 s of events at
+ * 1000 messages/s) a claim grew from ~260 to ~840 buffer hits and 0.5 to 3.8 ms over a 300-s
+ * benchmark run; at 1,000 it stayed at ~250 hits and 0.3 ms. Events up to this far behind
+ * commit late (another writer's transaction, open for milliseconds) and are still claimed at
+ * once; older ones (a claim that ran out, a transaction that stalled) wait for the next full look
+ * (lookBehind, every pollMs).
  */
-const behindIds = 10_000n;
+const behindIds = 1_000n;
 
 export class FastLane {
   private readonly slots: Slots;
