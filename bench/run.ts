@@ -14,6 +14,7 @@ import pg from "pg";
 import { startPostgres, type PostgresServer } from "../runtime/db/testing/postgres.js";
 import type { ShardCount } from "../runtime/sharding/hash.js";
 import { startSystem, type RunningSystem } from "../runtime/system/testing/instance.js";
+import { runningDamonSchemes } from "./machine.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
 import { table, type ReportedStep } from "./report.js";
@@ -211,13 +212,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+const damonSchemes = runningDamonSchemes();
+if (damonSchemes.length) {
+  process.stdout.write(`note: the kernel's DAMON runs here (${damonSchemes.join(", ")}); its CPU grows through a run and the tail with it (README)\n`);
+}
 const started = new Date();
 const scenarios: Scenario[] = [];
 for (const shards of shardCounts) scenarios.push(await scenario(shards as ShardCount));
 const file = join(resultsDir, `${stamp}.json`);
 writeFileSync(file, `${JSON.stringify({
   started, finished: new Date(), mode: findMax ? "find-max" : "fixed-rate", args,
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtEnd: loadavg() },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtEnd: loadavg(), damonSchemes },
   postgres: args.durable ? "fsync on" : "fsync off (test server)",
   scenarios,
 }, null, 2)}\n`);

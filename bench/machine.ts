@@ -1,0 +1,35 @@
+// Facts about the machine that change the figures and are not ours to change.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const damonRoot = "/sys/kernel/mm/damon/admin/kdamonds";
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+};
+const list = (path: string): string[] => {
+  try {
+    return readdirSync(path).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * The actions of the kernel's DAMON schemes that are running (e.g. "pageout"), one per scheme.
+ * On the development VM a DAMON pageout daemon (kdamond) took 2% of a core at the start of a
+ * 300-s run and 8% at its end, and the CPU every process needed for the same load rose with it
+ * (accept p99 64 ms; 20 and 17 ms in two runs with it stopped). The README has the figures.
+ */
+export function runningDamonSchemes(): string[] {
+  return list(damonRoot)
+    .filter((k) => read(join(damonRoot, k, "state")) === "on")
+    .flatMap((k) => list(join(damonRoot, k, "contexts")).flatMap((c) => {
+      const schemes = join(damonRoot, k, "contexts", c, "schemes");
+      return list(schemes).map((s) => read(join(schemes, s, "action")) ?? "unknown");
+    }));
+}
