@@ -21,9 +21,8 @@ const list = (path: string): string[] => {
 
 /**
  * The actions of the kernel's DAMON schemes that are running (e.g. "pageout"), one per scheme.
- * On the development VM a DAMON pageout daemon (kdamond) took 2% of a core at the start of a
- * 300-s run and 8% at its end, and the CPU every process needed for the same load rose with it
- * (accept p99 64 ms; 20 and 17 ms in two runs with it stopped). The README has the figures.
+ * On the development VM a DAMON pageout daemon made every process need more CPU as a run went on,
+ * enough to break the 300-s p99 accept target; the README has the figures.
  */
 export function runningDamonSchemes(): string[] {
   return list(damonRoot)
