@@ -13,7 +13,7 @@ import { claimShard } from "../runtime/coreapp/lease.js";
 import { writeStatuses } from "../runtime/coreapp/writes.js";
 import { Sealer } from "../runtime/crypto/at-rest.js";
 import { migrate } from "../runtime/db/migrate.js";
-import { poolFromUrl, useIndexScansOnly } from "../runtime/db/pool.js";
+import { poolFromUrl } from "../runtime/db/pool.js";
 import { createTestDatabase, startPostgres } from "../runtime/db/testing/postgres.js";
 import { applyShardCount } from "../runtime/sharding/shard-map.js";
 import { insertMessages, messageRow } from "../runtime/webapp/messages/accept.js";
@@ -49,8 +49,7 @@ async function accept(pool: pg.Pool, sealer: Sealer, count: number, prefix: stri
 
 async function run(serverUrl: string, indexScansOnly: boolean): Promise<Result> {
   const db = await createTestDatabase(serverUrl, "status_writes");
-  const pool = poolFromUrl(db.url, 4);
-  if (indexScansOnly) useIndexScansOnly(pool);
+  const pool = poolFromUrl(db.url, 4, { indexScansOnly });
   try {
     await migrate(pool);
     const lease = await claimShard(pool, "bench", await applyShardCount(pool, 1), 3600);

@@ -20,7 +20,7 @@ export interface PoolOptions {
 
 export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool {
   const ssl = config.WABA_DATABASE_SSLMODE === "disable" ? false : { rejectUnauthorized: config.WABA_DATABASE_SSLMODE === "verify-full" };
-  const pool = new pg.Pool({
+  return new pg.Pool({
     host: config.WABA_DATABASE_HOST,
     port: config.WABA_DATABASE_PORT,
     database: config.WABA_DATABASE_NAME,
@@ -35,21 +35,26 @@ export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool
     idleTimeoutMillis: 0,
     statement_timeout: 30_000,
     application_name: options.applicationName ?? "waba",
+    onConnect: onConnectOf(options),
   });
-  if (options.indexScansOnly) useIndexScansOnly(pool);
-  return pool;
-}
-
-/** See PoolOptions.indexScansOnly. */
-export function useIndexScansOnly(pool: pg.Pool): void {
-  // A SET on connect rather than the `options` startup parameter, which poolers such as PgBouncer
-  // refuse. The client runs it before any query it is given.
-  pool.on("connect", (client) => { client.query("SET enable_seqscan = off").catch(() => undefined); });
 }
 
 /** A pool for a database URL (tests and tools). */
-export function poolFromUrl(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, keepAlive: true });
+export function poolFromUrl(url: string, max = 10, options: Pick<PoolOptions, "indexScansOnly"> = {}): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, keepAlive: true, onConnect: onConnectOf(options) });
+}
+
+/**
+ * See PoolOptions.indexScansOnly. A SET on each new connection rather than the `options` startup
+ * parameter, which poolers such as PgBouncer refuse. pg-pool awaits the hook before it hands the
+ * connection out (a query given meanwhile would queue behind the SET, which pg deprecates), and
+ * closes a connection on which it failed instead of using it.
+ */
+function onConnectOf(options: Pick<PoolOptions, "indexScansOnly">): pg.PoolConfig["onConnect"] {
+  if (!options.indexScansOnly) return undefined;
+  // @types/pg types the hook as returning void; pg-pool awaits the promise it returns.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
+  return async (client) => { await client.query("SET enable_seqscan = off"); };
 }
 
 /**
