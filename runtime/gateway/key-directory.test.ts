@@ -1,24 +1,28 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KeyDirectory, KeyDirectoryError } from "./key-directory.js";
+import { KeyDirectory, KeyDirectoryError, maxKeysPerQuery } from "./key-directory.js";
 
-// A small real HTTP directory: 491234567890 is on WhatsApp, everything else is not;
-// 499999999999 makes the directory fail.
+// A small real HTTP directory (POST /prefix/v1/keys): 491234567890 and 491234567891 are on
+// WhatsApp, everything else is not; asking for 499999999999 makes the directory fail.
 const knownKey = Buffer.alloc(32, 7);
+const known = new Set(["491234567890", "491234567891"]);
 let server: Server;
 let base: string;
-let requests: string[];
+/** The numbers each request asked for. */
+let requests: string[][];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    requests.push(req.url ?? "");
-    if (req.url === "/prefix/v1/keys/491234567890") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ wa_id: "491234567890", public_key: knownKey.toString("base64") }));
-    } else if (req.url === "/prefix/v1/keys/499999999999") {
-      res.writeHead(503).end();
-    } else {
-      res.writeHead(404).end();
-    }
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/prefix/v1/keys") return void res.writeHead(404).end();
+      const { wa_ids: asked } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { wa_ids: string[] };
+      requests.push(asked);
+      if (asked.includes("499999999999")) return void res.writeHead(503).end();
+      const keys = asked.filter((id) => known.has(id)).map((id) => ({ wa_id: id, public_key: knownKey.toString("base64") }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/prefix`;
@@ -37,7 +41,22 @@ test("a number on WhatsApp yields its device key, and repeated lookups are answe
     expect(Buffer.from(a!.publicKey)).toEqual(knownKey);
     expect(b).toBe(a);
     expect(c).toBe(a);
-    expect(requests).toEqual(["/prefix/v1/keys/491234567890"]);
+    expect(requests).toEqual([["491234567890"]]);
+  } finally {
+    await directory.close();
+  }
+});
+
+test("lookups of many numbers in one turn share one request, up to maxKeysPerQuery numbers each", async () => {
+  const directory = new KeyDirectory(base);
+  try {
+    const others = Array.from({ length: maxKeysPerQuery }, (_, i) => `1555${String(i).padStart(7, "0")}`);
+    const [a, b, ...rest] = await Promise.all(["491234567890", "491234567891", ...others].map((id) => directory.lookup(id)));
+    expect(a?.waId).toBe("491234567890");
+    expect(b?.waId).toBe("491234567891");
+    expect(rest.every((key) => key === undefined)).toBe(true);
+    expect(requests.map((r) => r.length)).toEqual([maxKeysPerQuery, 2]);
+    expect(requests.flat().sort()).toEqual(["491234567890", "491234567891", ...others].sort());
   } finally {
     await directory.close();
   }

@@ -1,17 +1,18 @@
 // The simulator's sockets and HTTP: the WebSocket at /v1/connect, the key directory
-// (GET /v1/keys/{wa_id}), the media store (POST /v1/media, GET /v1/media/{id}), the control API
+// (GET /v1/keys/{wa_id}; POST /v1/keys for many numbers at once), the media store (POST /v1/media, GET /v1/media/{id}), the control API
 // (/control/…) and the ops paths, all on one port. Frames to a connection are batched per turn
 // of the event loop.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Registry } from "prom-client";
 import { WebSocket, WebSocketServer } from "ws";
+import { maxKeysPerQuery } from "../gateway/key-directory.js";
 import { clientFrame, networkErrors, parseFrame, type ApiError, type ClientFrame, type NetworkEvent, type ServerFrame } from "../gateway/protocol.js";
 import type { Logger } from "../observability/logger.js";
 import { opsHandler } from "../observability/ops-server.js";
 import { controlHandler, type Faults } from "./control.js";
-import type { DeviceDirectory } from "./devices.js";
-import { HttpError, readBody, sendJson } from "./http.js";
+import type { Device, DeviceDirectory } from "./devices.js";
+import { HttpError, readBody, readJson, sendJson } from "./http.js";
 import { InboundError, type Network, type Peer, type Session } from "./network.js";
 import type { SimMediaStore } from "./media-store.js";
 
@@ -102,11 +103,17 @@ export async function startSimulatorServer(deps: {
       else sendJson(res, answer.status, answer.body);
       return;
     }
+    if (req.method === "POST" && url.pathname === "/v1/keys") {
+      // Numbers not on WhatsApp are left out of the answer.
+      const keys = keyQuery(await readJson(req, 1024 * 1024)).map((waId) => devices.device(waId)).filter((d) => d !== undefined).map(keyOf);
+      sendJson(res, 200, { keys });
+      return;
+    }
     const key = /^\/v1\/keys\/([^/]+)$/.exec(url.pathname);
     if (req.method === "GET" && key?.[1]) {
       const device = devices.device(decodeURIComponent(key[1]));
       if (!device) sendJson(res, 404, { error: "not on WhatsApp" });
-      else sendJson(res, 200, { wa_id: device.waId, public_key: Buffer.from(device.keys.publicKey).toString("base64") });
+      else sendJson(res, 200, keyOf(device));
       return;
     }
     if (req.method === "POST" && url.pathname === "/v1/media") {
@@ -208,4 +215,15 @@ export async function startSimulatorServer(deps: {
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
     },
   };
+}
+
+const keyOf = (device: Device) => ({ wa_id: device.waId, public_key: Buffer.from(device.keys.publicKey).toString("base64") });
+
+/** The numbers of a POST /v1/keys body: {"wa_ids": [1 to maxKeysPerQuery strings]}. */
+function keyQuery(body: unknown): string[] {
+  const ids = (body as { wa_ids?: unknown } | null)?.wa_ids;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > maxKeysPerQuery || !ids.every((id) => typeof id === "string")) {
+    throw new HttpError(400, `wa_ids: an array of 1 to ${maxKeysPerQuery} strings`);
+  }
+  return ids;
 }

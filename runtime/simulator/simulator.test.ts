@@ -3,6 +3,7 @@
 import { pino } from "pino";
 import { boxKeyPair } from "../gateway/box.js";
 import { decryptMedia, isMediaRef } from "../gateway/media-crypto.js";
+import { maxKeysPerQuery } from "../gateway/key-directory.js";
 import { MediaClient } from "../gateway/media-client.js";
 import type { NetworkEvent } from "../gateway/protocol.js";
 import { loadEnv } from "../config/env.js";
@@ -81,6 +82,19 @@ test("a number not on WhatsApp has no key in the directory and messages to it ar
   b.connection.send({ type: "send", messages: [{ id: m, to: "9991234567", box }] });
   await until("the refusal", () => b.refused.find((r) => r.id === m));
   expect(b.refused[0]?.error).toMatchObject({ code: 1013, title: "User is not valid" });
+});
+
+test("the key directory answers many numbers at once, leaving out those not on WhatsApp, and refuses a malformed query", async () => {
+  const ask = (body: unknown) => fetch(`${sim.httpUrl}/v1/keys`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await ask({ wa_ids: ["491701234567", "9991234567", "491707654321"] });
+  expect(res.status).toBe(200);
+  const { keys } = (await res.json()) as { keys: { wa_id: string; public_key: string }[] };
+  expect(keys.map((k) => k.wa_id)).toEqual(["491701234567", "491707654321"]);
+  const one = (await (await fetch(`${sim.httpUrl}/v1/keys/491701234567`)).json()) as { public_key: string };
+  expect(keys[0]?.public_key).toBe(one.public_key);
+  for (const bad of [{}, { wa_ids: [] }, { wa_ids: [491701234567] }, { wa_ids: Array.from({ length: maxKeysPerQuery + 1 }, () => "491701234567") }]) {
+    expect((await ask(bad)).status).toBe(400);
+  }
 });
 
 test("a repeated id is acknowledged every time but delivered once, and counted as a duplicate", async () => {

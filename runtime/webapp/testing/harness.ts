@@ -83,13 +83,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** GET /v1/keys/{wa_id}: 200 with a (fixed) key for known numbers, 404 otherwise. */
+/** POST /v1/keys: a (fixed) key for each known number asked for; others are left out. */
 async function keyDirectory(known: Set<string>): Promise<Server> {
   const server = createServer((req, res) => {
-    const waId = /^\/v1\/keys\/(\d+)$/.exec(req.url ?? "")?.[1];
-    if (waId && known.has(waId)) {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ wa_id: waId, public_key: Buffer.alloc(32, 1).toString("base64") }));
-    } else res.writeHead(404).end();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/keys") return void res.writeHead(404).end();
+      const { wa_ids: asked } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { wa_ids: string[] };
+      const keys = asked.filter((id) => known.has(id)).map((id) => ({ wa_id: id, public_key: Buffer.alloc(32, 1).toString("base64") }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
