@@ -1,7 +1,7 @@
 // The simulator's sockets and HTTP: the WebSocket at /v1/connect, the key directory
-// (GET /v1/keys/{wa_id}; POST /v1/keys for many numbers at once), the media store (POST /v1/media, GET /v1/media/{id}), the control API
-// (/control/…) and the ops paths, all on one port. Frames to a connection are batched per turn
-// of the event loop.
+// (GET /v1/keys/{wa_id}; POST /v1/keys for many numbers at once), the media store
+// (POST /v1/media, GET /v1/media/{id}), the control API (/control/…) and the ops paths, all on
+// one port. Frames to a connection are batched per turn of the event loop.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Registry } from "prom-client";
