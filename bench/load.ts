@@ -35,7 +35,10 @@ export interface LoadResult {
   /** Answers other than 201 and failures, by status or error code. */
   readonly refused: Record<string, number>;
   readonly shed: number;
-  /** Epoch ms of the measured window. */
+  /** Epoch ms when each request that got no 201 (refused, failed or shed) was due. */
+  readonly notAcceptedDueAt: number[];
+  /** Epoch ms of the load's start (the warm-up's) and of the measured window. */
+  readonly start: number;
   readonly windowStart: number;
   readonly windowEnd: number;
 }
@@ -46,6 +49,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
   const pool = new Pool(o.origin, { connections: o.connections, keepAliveTimeout: 60_000, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs });
   const accepted: Accepted[] = [];
   const refused: Record<string, number> = {};
+  const notAcceptedDueAt: number[] = [];
   const headers = { authorization: o.authorization, "content-type": "application/json" };
   const total = Math.round((o.rate * (o.warmupMs + o.durationMs)) / 1000);
   const intervalMs = 1000 / o.rate;
@@ -62,6 +66,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
       const now = performance.now();
       if (res.statusCode !== 201) {
         refused[String(res.statusCode)] = (refused[String(res.statusCode)] ?? 0) + 1;
+        notAcceptedDueAt.push(epochOf(dueAt));
         return;
       }
       const id = (JSON.parse(text) as { messages: { id: string }[] }).messages[0]?.id ?? "";
@@ -69,6 +74,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
     } catch (err) {
       const code = (err as { code?: string }).code ?? "error";
       refused[code] = (refused[code] ?? 0) + 1;
+      notAcceptedDueAt.push(epochOf(dueAt));
     }
   };
 
@@ -86,6 +92,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
         const dueAt = start + i * intervalMs;
         if (pending.size >= o.maxInFlight) {
           shed++;
+          notAcceptedDueAt.push(epochOf(dueAt));
           continue;
         }
         const p = send(i, dueAt, dueAt >= windowStartPerf).finally(() => pending.delete(p));
@@ -97,7 +104,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
     if (!windowOpen) o.onWindow("start");
     o.onWindow("end");
     await Promise.all(pending);
-    return { accepted, refused, shed, windowStart: epochOf(windowStartPerf), windowEnd: epochOf(windowEndPerf) };
+    return { accepted, refused, shed, notAcceptedDueAt, start: epochOf(start), windowStart: epochOf(windowStartPerf), windowEnd: epochOf(windowEndPerf) };
   } finally {
     await pool.close();
   }

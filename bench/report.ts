@@ -1,5 +1,6 @@
 // The benchmark's table: one line per step, CPU as % of one core per process group.
 import type { StepResult } from "./step.js";
+import { issueTarget, type Slot } from "./stats.js";
 
 export interface ReportedStep extends StepResult {
   readonly shards: number;
@@ -40,4 +41,23 @@ export function table(steps: readonly ReportedStep[]): string {
   const rows = [columns, ...steps.map(row)];
   const widths = columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+/** "0-4, 112, 245-246": the numbers as ranges of consecutive values. */
+export function ranges(values: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++;
+    out.push(i === j ? String(values[i]) : `${values[i]}-${values[j]}`);
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
+/** Which seconds of the load missed the p99 target or left requests unaccepted: where the tail came from. */
+export function slowSeconds(slots: readonly Slot[], warmupS: number): string {
+  const slow = slots.filter((s) => s.due > 0 && (s.accepted < s.due || !(s.acceptMs.p99 < issueTarget.p99AcceptMs))).map((s) => s.fromS);
+  const head = `seconds of the load (the first ${warmupS} the warm-up) with accept p99 >= ${issueTarget.p99AcceptMs} ms or requests not accepted`;
+  return `${head}: ${slow.length ? `${ranges(slow)} (${slow.length} of ${slots.length})` : "none"}`;
 }

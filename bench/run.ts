@@ -17,7 +17,7 @@ import { startSystem, type RunningSystem } from "../runtime/system/testing/insta
 import { runningDamonSchemes } from "./machine.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
-import { table, type ReportedStep } from "./report.js";
+import { slowSeconds, table, type ReportedStep } from "./report.js";
 import { runStep, type StepOptions } from "./step.js";
 
 const { values: args } = parseArgs({
@@ -187,7 +187,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
       const step = await runStep(system, receiver, probes, options, sent);
       sent += step.accepted.total;
       result.steps.push({ ...step, shards, coreapps });
-      process.stdout.write(`${table([{ ...step, shards, coreapps }])}\n`);
+      process.stdout.write(`${table([{ ...step, shards, coreapps }])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n`);
       if (!findMax) break;
       if (step.shortfalls.length) break;
       result.maxSustainable = rate;

@@ -1,4 +1,4 @@
-import { distribution, rateIn, shortfalls } from "./stats.js";
+import { distribution, rateIn, shortfalls, timeline } from "./stats.js";
 
 describe("benchmark arithmetic", () => {
   it("takes nearest-rank percentiles, whatever the order of the values", () => {
@@ -26,5 +26,18 @@ describe("benchmark arithmetic", () => {
     expect(shortfalls({ ...meeting, lost: 2, deliveredPerSecond: 900 })).toEqual(["2 lost", "delivered 900/s of 1000/s offered"]);
     expect(shortfalls({ ...meeting, refused: 5, acceptedPerSecond: 600 })).toEqual(["5 not accepted", "accepted 600/s of 1000/s offered"]);
     expect(shortfalls({ ...meeting, acceptP99Ms: Number.NaN })).toHaveLength(1);
+  });
+
+  it("puts each request in the second it was due, so a stall shows where it began", () => {
+    const start = 10_000;
+    const slots = timeline([
+      { dueAt: 10_100, acceptMs: 5, deliveredMs: 70 },
+      { dueAt: 10_900, acceptMs: 1500 }, // answered in second 2, but due in second 0
+      { dueAt: 11_000 }, // shed
+      { dueAt: 12_999, acceptMs: 7, deliveredMs: 90 },
+      { dueAt: 9_999, acceptMs: 1 }, // before the load: left out
+      { dueAt: 13_000, acceptMs: 1 }, // after it: left out
+    ], start, 13_000, 1000);
+    expect(slots.map((s) => [s.fromS, s.due, s.accepted, s.acceptMs.max, s.deliveredMs.count])).toEqual([[0, 2, 2, 1500, 1], [1, 1, 0, Number.NaN, 0], [2, 1, 1, 7, 1]]);
   });
 });

@@ -21,6 +21,44 @@ export function rateIn(timestamps: Iterable<number>, fromMs: number, toMs: numbe
   return toMs > fromMs ? (n * 1000) / (toMs - fromMs) : 0;
 }
 
+/** A request of the load: when it was due (epoch ms), and its latencies when it was accepted. */
+export interface TimedRequest {
+  readonly dueAt: number;
+  /** Undefined when it was shed or refused. */
+  readonly acceptMs?: number;
+  /** Accept to the `delivered` webhook; undefined when none came. */
+  readonly deliveredMs?: number;
+}
+
+export interface Slot {
+  /** Seconds from the start of the load (the warm-up included). */
+  readonly fromS: number;
+  /** Requests due in the slot, and how many of them were accepted. */
+  readonly due: number;
+  readonly accepted: number;
+  readonly acceptMs: Distribution;
+  readonly deliveredMs: Distribution;
+}
+
+/**
+ * The load cut in slots of `slotMs` from `startMs` by when each request was DUE, so a stall shows
+ * in the slot that suffered it (not when its answers finally came). Requests outside the range are left out.
+ */
+export function timeline(requests: readonly TimedRequest[], startMs: number, endMs: number, slotMs: number): Slot[] {
+  const count = Math.max(0, Math.ceil((endMs - startMs) / slotMs));
+  const slots = Array.from({ length: count }, () => ({ due: 0, accept: [] as number[], delivered: [] as number[] }));
+  for (const r of requests) {
+    const slot = slots[Math.floor((r.dueAt - startMs) / slotMs)];
+    if (!slot) continue;
+    slot.due++;
+    if (r.acceptMs !== undefined) slot.accept.push(r.acceptMs);
+    if (r.deliveredMs !== undefined) slot.delivered.push(r.deliveredMs);
+  }
+  return slots.map((s, i) => ({
+    fromS: (i * slotMs) / 1000, due: s.due, accepted: s.accept.length, acceptMs: distribution(s.accept), deliveredMs: distribution(s.delivered),
+  }));
+}
+
 /** The issue's bar: p99 accept latency, nothing lost, and delivery keeping up with what was offered. */
 export interface Target {
   readonly p99AcceptMs: number;

@@ -8,7 +8,7 @@ import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";
-import { distribution, rateIn, shortfalls, type Distribution } from "./stats.js";
+import { distribution, rateIn, shortfalls, timeline, type Distribution, type Slot, type TimedRequest } from "./stats.js";
 
 export interface StepOptions {
   readonly rate: number;
@@ -51,6 +51,10 @@ export interface StepResult {
   /** Row and scan counters per table over the window (pg_stat_user_tables). */
   readonly tables: Record<string, TableCounters>;
   readonly batches: { readonly statusWrites: number; readonly statusWriteMeanMs: number; readonly statusesPerWrite: number; readonly eventsPerWebhookPost: number };
+  /** When the load began (the warm-up's start): second 0 of the timeline. */
+  readonly loadStartedAt: string;
+  /** Per second from the start of the load, the warm-up included (by when requests were due). */
+  readonly timeline: Slot[];
   readonly shortfalls: string[];
 }
 
@@ -127,6 +131,11 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
     const at = deliveredAt.get(a.id);
     if (at !== undefined) toDelivered.push(at - a.acceptedAt);
   }
+  const requests: TimedRequest[] = load.accepted.map((a) => {
+    const at = deliveredAt.get(a.id);
+    return { dueAt: a.acceptedAt - a.latencyMs, acceptMs: a.latencyMs, deliveredMs: at === undefined ? undefined : at - a.acceptedAt };
+  });
+  for (const dueAt of load.notAcceptedDueAt) requests.push({ dueAt });
   const seconds = (load.windowEnd - load.windowStart) / 1000;
   const refusedCount = Object.values(load.refused).reduce((x, y) => x + y, 0) + load.shed;
   const notReportedDelivered = load.accepted.filter((a) => !deliveredAt.has(a.id)).length;
@@ -162,6 +171,8 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
   };
   return {
     ...figures,
+    loadStartedAt: new Date(load.start).toISOString(),
+    timeline: timeline(requests, load.start, load.windowEnd, 1000),
     shortfalls: shortfalls({
       offeredPerSecond: o.rate, acceptedPerSecond: figures.accepted.perSecond, acceptP99Ms: figures.acceptMs.p99,
       deliveredPerSecond: figures.deliveredPerSecond, lost: Math.max(notReportedDelivered, figures.lost.notAtSimulator), refused: refusedCount,
