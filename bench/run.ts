@@ -14,7 +14,7 @@ import pg from "pg";
 import { startPostgres, type PostgresServer } from "../runtime/db/testing/postgres.js";
 import type { ShardCount } from "../runtime/sharding/hash.js";
 import { startSystem, type RunningSystem } from "../runtime/system/testing/instance.js";
-import { runningDamonSchemes } from "./machine.js";
+import { postgresOnHugePages, runningDamonSchemes } from "./machine.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
 import { slowSeconds, table, type ReportedStep } from "./report.js";
@@ -128,7 +128,7 @@ async function topStatements(databaseUrl: string): Promise<Statement[]> {
   }
 }
 
-interface Scenario { shards: number; coreapps: number; steps: ReportedStep[]; maxSustainable?: number; statements?: Statement[]; logDir?: string }
+interface Scenario { shards: number; coreapps: number; postgresHugePages?: boolean; steps: ReportedStep[]; maxSustainable?: number; statements?: Statement[]; logDir?: string }
 
 async function scenario(shards: ShardCount): Promise<Scenario> {
   const coreapps = args.coreapps ? num("coreapps") : shards + 1;
@@ -178,7 +178,10 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     }
     const pids = new Map(system.processes.filter((p) => p.running()).map((p) => [p.name, p.pid]));
     pids.set("receiver", receiver.pid);
-    probes = new Probes(system.databaseUrl, pids, postmasterPid(server.port));
+    const postmaster = postmasterPid(server.port);
+    result.postgresHugePages = postgresOnHugePages(postmaster);
+    process.stdout.write(`PostgreSQL's shared memory: ${result.postgresHugePages ? "huge pages" : "4-kB pages (huge pages need vm.nr_hugepages, README)"}\n`);
+    probes = new Probes(system.databaseUrl, pids, postmaster);
     await probes.open();
     let sent = 0;
     for (let rate = num("rate"); ; rate += num("step")) {
