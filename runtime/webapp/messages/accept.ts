@@ -4,9 +4,9 @@
 // do). A repeated Idempotency-Key gets the first message's id and inserts nothing.
 import type pg from "pg";
 import type { Sealer } from "../../crypto/at-rest.js";
-import { randomPooled } from "../../crypto/random.js";
 import { bucketOf, recipientHash } from "../../sharding/hash.js";
 import { Batcher, type BatcherOptions } from "./batcher.js";
+import { newMessageId } from "./message-id.js";
 import type { OutboundMessage } from "./schema.js";
 import { WakeSchedule } from "./wake-schedule.js";
 
@@ -25,11 +25,6 @@ export interface MessageRow {
 }
 
 export type Queryable = Pick<pg.Pool, "query">;
-
-/** `wamid.` + base64url of 18 random bytes (the contract's message id). */
-export function newMessageId(): string {
-  return `wamid.${randomPooled(18).toString("base64url")}`;
-}
 
 export function messageRow(message: OutboundMessage, idempotencyKey: string | undefined, sealer: Sealer): MessageRow {
   return {
