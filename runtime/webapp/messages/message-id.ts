@@ -11,7 +11,7 @@ const timeChars = 8; // 48 bits of milliseconds: until the year 10889
 /** The time part of an id: `ms` in `timeChars` characters that sort (bytewise) as the times do. */
 export function sortableTime(ms: number): string {
   let out = "";
-  for (let i = timeChars - 1; i >= 0; i--) out += sortedAlphabet[Math.floor(ms / 2 ** (6 * i)) % 64];
+  for (let i = timeChars - 1; i >= 0; i--) out += sortedAlphabet.charAt(Math.floor(ms / 2 ** (6 * i)) % 64);
   return out;
 }
 
