@@ -1,7 +1,7 @@
 // Message ids lead with the time so that new ids sort after older ones: `messages.id` is a unique
 // B-tree index, and the CoreApp looks every status up by id. With random ids each insert and each
 // lookup lands on a random leaf page of an index that grows all day; with time-ordered ones they
-// land on the few pages of the last seconds, which stay in the CPU's caches.
+// land on the few pages of the last seconds.
 import { randomPooled } from "../../crypto/random.js";
 
 /** The base64url characters in byte order, so that the encoded time sorts as the time does. */
