@@ -55,7 +55,7 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}`;
   const holder = `${nodeId}/${randomBytes(4).toString("hex")}`;
   const metrics = coreappMetrics();
-  const pool = createPool(config, { max: 8, applicationName: "waba-coreapp", indexScansOnly: true });
+  const pool = createPool(config, logger, { max: 8, applicationName: "waba-coreapp", indexScansOnly: true });
   const sealer = await Sealer.fromBase64Key(config.WABA_ENCRYPTION_KEY);
   const directory = new KeyDirectory(config.WABA_GATEWAY_URL);
   const mediaClient = new MediaClient(config.WABA_GATEWAY_URL);
@@ -143,7 +143,7 @@ export async function startCoreapp(config: RoleConfig<"coreapp">, logger: Logger
       },
     });
     keeper = leaseKeeper;
-    notifications = new Notifications(createPool(config, { max: 1, applicationName: "waba-coreapp-listen" }), spareChannels, (channel, payload) => {
+    notifications = new Notifications(createPool(config, logger, { max: 1, applicationName: "waba-coreapp-listen" }), spareChannels, (channel, payload) => {
       if (channel === shardMapChannel) leaseKeeper.tickNow();
       else if (payload.startsWith("r")) { if (worker?.owns(Number(payload.slice(1)))) worker.readRequested(); }
       else if (worker?.owns(Number(payload))) worker.wake();

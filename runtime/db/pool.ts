@@ -2,6 +2,7 @@
 // and a statement timeout so a stuck query cannot hold a request forever.
 import pg from "pg";
 import type { RoleConfig } from "../config/env.js";
+import type { Logger } from "../observability/logger.js";
 
 type DbConfig = Pick<RoleConfig<"migrate">,
   "WABA_DATABASE_HOST" | "WABA_DATABASE_PORT" | "WABA_DATABASE_NAME" | "WABA_DATABASE_USER" | "WABA_DATABASE_PASSWORD" | "WABA_DATABASE_SSLMODE">;
@@ -18,9 +19,9 @@ export interface PoolOptions {
   readonly indexScansOnly?: boolean;
 }
 
-export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool {
+export function createPool(config: DbConfig, logger: Logger, options: PoolOptions = {}): pg.Pool {
   const ssl = config.WABA_DATABASE_SSLMODE === "disable" ? false : { rejectUnauthorized: config.WABA_DATABASE_SSLMODE === "verify-full" };
-  return new pg.Pool({
+  const pool = new pg.Pool({
     host: config.WABA_DATABASE_HOST,
     port: config.WABA_DATABASE_PORT,
     database: config.WABA_DATABASE_NAME,
@@ -37,11 +38,23 @@ export function createPool(config: DbConfig, options: PoolOptions = {}): pg.Pool
     application_name: options.applicationName ?? "waba",
     onConnect: onConnectOf(options),
   });
+  return survivingIdleErrors(pool, (err) => { logger.warn({ err: err.message }, "idle database connection lost"); });
 }
 
 /** A pool for a database URL (tests and tools). */
 export function poolFromUrl(url: string, max = 10, options: Pick<PoolOptions, "indexScansOnly"> = {}): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, keepAlive: true, onConnect: onConnectOf(options) });
+  return survivingIdleErrors(new pg.Pool({ connectionString: url, max, keepAlive: true, onConnect: onConnectOf(options) }), () => undefined);
+}
+
+/**
+ * pg-pool emits `error` when an idle connection breaks (a database restart terminates every
+ * backend), and an EventEmitter's `error` without a listener ends the process. The pool has
+ * already dropped that connection and opens a new one when next asked, so the error is only
+ * reported. Connections in use fail their query instead, and their callers handle that.
+ */
+function survivingIdleErrors(pool: pg.Pool, report: (err: Error) => void): pg.Pool {
+  pool.on("error", report);
+  return pool;
 }
 
 /**

@@ -14,7 +14,7 @@ import { applyShardCount } from "../sharding/shard-map.js";
 const databaseDeadlineMs = 10 * 60_000;
 
 export async function runMigrate(config: RoleConfig<"migrate">, logger: Logger, signal = AbortSignal.timeout(databaseDeadlineMs)): Promise<void> {
-  const pool = createPool(config, { max: 2, applicationName: "waba-migrate" });
+  const pool = createPool(config, logger, { max: 2, applicationName: "waba-migrate" });
   try {
     let warned = false;
     await waitForDatabase(pool, signal, (err) => {

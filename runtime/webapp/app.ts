@@ -69,7 +69,7 @@ const opsPaths = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export async function buildWebapp(config: RoleConfig<"webapp">, logger: Logger, options: WebappOptions = {}): Promise<Webapp> {
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? createPool(config, { max: 20, applicationName: "waba-webapp" });
+  const pool = options.pool ?? createPool(config, logger, { max: 20, applicationName: "waba-webapp" });
   const sealer = await Sealer.fromBase64Key(config.WABA_ENCRYPTION_KEY);
   const now = options.now ?? Date.now;
   const signer = new TokenSigner(config.WABA_TOKEN_SIGNING_KEY);

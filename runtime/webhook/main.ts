@@ -36,9 +36,7 @@ export async function startWebhook(config: RoleConfig<"webhook">, logger: Logger
     throw new ConfigError(`invalid environment for role webhook:\n  ${(err as Error).message}`);
   }
   const sealer = await Sealer.fromBase64Key(config.WABA_ENCRYPTION_KEY);
-  const db = createPool(config, { max: 20, applicationName: "waba-webhook" });
-  // An idle connection dropped by a database restart must not take the process down.
-  db.on("error", (err) => { logger.warn({ err: err.message }, "database connection lost"); });
+  const db = createPool(config, logger, { max: 20, applicationName: "waba-webhook" });
   const registry = tuning.registry ?? metricsRegistry();
   const dispatcher = new Dispatcher({
     db, sealer, logger, registry,
