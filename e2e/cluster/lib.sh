@@ -52,7 +52,11 @@ launch() {
   mapfile -d '' cmd <"$dir/run/$name.cmd"
   # 9<&-: the component must not inherit (and so hold) the lock taken by lock_clusters.
   (cd "$repo" && exec setsid "${cmd[@]}" >>"$dir/logs/$name.log" 2>&1 </dev/null 9<&-) &
-  echo $! >"$dir/run/$name.pid"
+  local pid=$!
+  echo "$pid" >"$dir/run/$name.pid"
+  # Until the subshell has exec'd, its command line is this script's, and is_running would take
+  # the component for one that had exited (seen once on a busy machine: "exited", empty log).
+  while alive "$pid" && ! owns_pid "$pid"; do sleep 0.05; done
 }
 
 # start_component NAME COMMAND...: records the command line, then launches it.
