@@ -50,7 +50,7 @@ export function poolFromUrl(url: string, max = 10, options: Pick<PoolOptions, "i
  * pg-pool emits `error` when an idle connection breaks (a database restart terminates every
  * backend), and an EventEmitter's `error` without a listener ends the process. The pool has
  * already dropped that connection and opens a new one when next asked, so the error is only
- * reported. Connections in use fail their query instead, and their callers handle that.
+ * reported. A connection checked out is its holder's to watch (withClient, transaction.ts).
  */
 function survivingIdleErrors(pool: pg.Pool, report: (err: Error) => void): pg.Pool {
   pool.on("error", report);
