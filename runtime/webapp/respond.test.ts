@@ -32,6 +32,20 @@ describe("error answers", () => {
     }
   });
 
+  it("answer the database being out of reach with 503, Retry-After and no internal message, logged as a warning", async () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:5432"), { code: "ECONNREFUSED" });
+    const { url, logs, server } = await failingServer("onprem", refused);
+    try {
+      const res = await fetch(url);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(((await res.json()) as { errors: unknown }).errors).toEqual([{ code: 1011, title: "Service not ready", details: "the database is unavailable; retry later" }]);
+      expect(logs.map((line) => (JSON.parse(line) as { level: number; msg: string })).map(({ level, msg }) => ({ level, msg }))).toEqual([{ level: 40, msg: "database unavailable" }]);
+    } finally {
+      server.close();
+    }
+  });
+
   it("answer a known error in the Cloud shape on the Cloud surface, with its headers", async () => {
     const { url, logs, server } = await failingServer("cloud", new ApiError("rateLimited", "slow down", { "retry-after": "2" }));
     try {

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler } from "express";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import type { Logger } from "../observability/logger.js";
 import { ApiError, cloudError, onPremError } from "./errors.js";
 
@@ -44,13 +45,20 @@ export function nextRequestId(): string {
 
 export type ErrorShape = "onprem" | "cloud";
 
-/** Turns anything thrown into an ApiError; unknown errors are logged here with a request id. */
+/**
+ * Turns anything thrown into an ApiError; unknown errors are logged here with a request id. The
+ * database being out of reach (a restart, a failover) is a 503 with Retry-After, not a 500.
+ */
 export function toApiError(err: unknown, where: { method?: string; route?: string }, logger: Logger): { error: ApiError; requestId: string } {
   const requestId = nextRequestId();
   if (err instanceof ApiError) return { error: err, requestId };
   // express' router marks undecodable path parameters with status 400
   if ((err as { status?: unknown } | null)?.status === 400) return { error: new ApiError("invalidRequest", "the request path could not be decoded"), requestId };
   const e = err as { name?: string; message?: string; code?: string } | null;
+  if (isDatabaseUnavailable(err)) {
+    logger.warn({ requestId, method: where.method, route: where.route, err: { message: e?.message, code: e?.code } }, "database unavailable");
+    return { error: new ApiError("notReady", "the database is unavailable; retry later", { "retry-after": "1" }), requestId };
+  }
   logger.error({ requestId, method: where.method, route: where.route, err: { type: e?.name, message: e?.message, code: e?.code } }, "request failed");
   return { error: new ApiError("internal", `request ${requestId} failed; the server logged it`), requestId };
 }
