@@ -1,6 +1,7 @@
 // The whole runtime as real processes on a PostgreSQL server of its own, which the suite restarts
-// (fast shutdown: every connection is terminated, as when the database pod is replaced). Every
-// process keeps running, and what was accepted before and after the restart is delivered once.
+// (fast shutdown: every connection is terminated, as when the database pod is replaced) and then
+// stops for a while. Every process survives the restart, a send while the database is away is
+// refused with 503 and Retry-After, and what was accepted before and after is delivered once.
 import { jest } from "@jest/globals";
 import { until } from "../simulator/testing/until.js";
 import { startReceiver, type WebhookReceiver } from "../webhook/testing/receiver.js";
@@ -20,10 +21,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver.close();
   await system.stop().catch(() => undefined);
-  system.removeLogs();
+  if (process.env.WABA_KEEP_LOGS) process.stdout.write(`logs kept in ${system.logDir}\n`);
+  else system.removeLogs();
 });
 
-test("a PostgreSQL restart takes no process down, and messages accepted before and after it are each delivered once", async () => {
+test("a PostgreSQL restart takes no process down, a send while the database is away gets 503 with Retry-After, and messages accepted before and after are each delivered once", async () => {
   const auth = basic(system.env.WABA_API_KEY_ID ?? "", system.secrets.apiKeySecret);
   const recipients = ["4915100000001", "4915100000002", "4915100000003"];
   const accepted = new Map<string, string[]>(recipients.map((r) => [r, []]));
@@ -40,9 +42,21 @@ test("a PostgreSQL restart takes no process down, and messages accepted before a
   // back, the WebApp accepts again without being restarted.
   await until("the WebApp accepting again", async () => (await send(recipients[0] ?? "", "first after")) === 201, 60_000, 200);
   for (let i = 0; i < 10; i++) for (const to of recipients) expect(await send(to, `after ${i}`)).toBe(201);
+  // No process ended (each one that did is shown with the end of its log).
+  const logs = system.logs();
+  const ended = system.processes.filter((p) => p.role !== "migrate" && !p.running()).map((p) => ({ name: p.name, log: logs.get(p.name)?.slice(-2000) }));
+  expect(ended).toEqual([]);
 
-  const running = system.processes.filter((p) => p.role !== "migrate").map((p) => ({ name: p.name, running: p.running() }));
-  expect(running).toEqual(running.map(({ name }) => ({ name, running: true })));
+  await system.postgres?.pause();
+  try {
+    const refused = await system.api.request("POST", "/v1/messages", { auth, json: { to: recipients[1], type: "text", text: { body: "while away" } } });
+    expect({ status: refused.status, retryAfter: refused.headers["retry-after"], errors: (refused.json() as { errors: unknown }).errors })
+      .toEqual({ status: 503, retryAfter: "1", errors: [{ code: 1011, title: "Service not ready", details: "the database is unavailable; retry later" }] });
+  } finally {
+    await system.postgres?.resume();
+  }
+  await until("the WebApp accepting after the database came back", async () => (await send(recipients[1] ?? "", "back again")) === 201, 60_000, 200);
+
   for (const [to, ids] of accepted) {
     const received = await until(`every message to ${to} at the simulator`, async () => {
       const got = await system.sim.messages(to);
