@@ -2,14 +2,13 @@
 // restart), against a real PostgreSQL: the transaction fails, the process does not, and the pool
 // does not hand that connection out again.
 import pg from "pg";
-import { poolFromUrl } from "./pool.js";
 import { databasePerTest } from "./testing/fresh-database.js";
 import { inTransaction } from "./transaction.js";
 
 const db = databasePerTest();
 
 test("a connection lost between the queries of a transaction fails that transaction only, and is not reused", async () => {
-  const pool = poolFromUrl(db().url, 1);
+  const { pool } = db();
   const admin = new pg.Client({ connectionString: db().url });
   await admin.connect();
   try {
@@ -31,6 +30,5 @@ test("a connection lost between the queries of a transaction fails that transact
     expect((await pool.query("SELECT text FROM notes")).rows).toEqual([]);
   } finally {
     await admin.end();
-    await pool.end();
   }
 });
