@@ -4,6 +4,7 @@ import * as m002 from "./002_business_identity.js";
 import * as m003 from "./003_outbox_claims.js";
 import * as m004 from "./004_queue_flag.js";
 import * as m005 from "./005_queue_flag_trigger_when.js";
+import * as m006 from "./006_messages_statistics.js";
 
 export interface Migration {
   readonly version: number;
@@ -17,5 +18,6 @@ export const migrations: readonly Migration[] = [
   { version: 3, ...m003 },
   { version: 4, ...m004 },
   { version: 5, ...m005 },
+  { version: 6, ...m006 },
 ];
 export const latestVersion = migrations.length;
