@@ -1,16 +1,14 @@
-// The open-loop load: POST /v1/messages started at a fixed rate whatever the answers (so a slow
-// server shows as latency, not as a lower offered rate), over one pooled keep-alive undici client.
+// The open-loop load: POST /v1/messages started on a schedule (schedule.ts) whatever the answers (so
+// a slow server shows as latency, not as a lower offered rate), over one pooled keep-alive undici client.
 // Latency counts from when a request was DUE, so time spent waiting behind a slow answer counts
 // too (no coordinated omission). Bounded: a fixed number of requests, a per-request timeout, and at
 // most `maxInFlight` outstanding (beyond it a request is shed and counted, not queued).
 import { Pool } from "undici";
+import { dueOffsetMs, totalRequests, type Schedule } from "./schedule.js";
 
-export interface LoadOptions {
+export interface LoadOptions extends Schedule {
   readonly origin: string;
   readonly authorization: string;
-  readonly rate: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
   readonly recipients: readonly string[];
   readonly connections: number;
   readonly maxInFlight: number;
@@ -51,8 +49,7 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
   const refused: Record<string, number> = {};
   const notAcceptedDueAt: number[] = [];
   const headers = { authorization: o.authorization, "content-type": "application/json" };
-  const total = Math.round((o.rate * (o.warmupMs + o.durationMs)) / 1000);
-  const intervalMs = 1000 / o.rate;
+  const total = totalRequests(o);
   const pending = new Set<Promise<void>>();
   let shed = 0;
 
@@ -88,8 +85,8 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
         windowOpen = true;
         o.onWindow("start");
       }
-      for (; i < total && start + i * intervalMs <= now; i++) {
-        const dueAt = start + i * intervalMs;
+      for (; i < total && start + dueOffsetMs(o, i) <= now; i++) {
+        const dueAt = start + dueOffsetMs(o, i);
         if (pending.size >= o.maxInFlight) {
           shed++;
           notAcceptedDueAt.push(epochOf(dueAt));

@@ -3,8 +3,10 @@
 // webhook receiver in its own process), POST /v1/messages at a fixed open-loop rate, and the
 // figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json. One shard by
 // default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
-//   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 10] [--shards 1,2,4]
+//   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 20] [--cold-start] [--shards 1,2,4]
 //     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
+// The warm-up raises the offered rate linearly from 0 (find-max: from the previous step's rate) to
+// the rate (schedule.ts); --cold-start offers the full rate from the first second instead.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -25,6 +27,7 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string" },
     warmup: { type: "string" },
+    "cold-start": { type: "boolean", default: false },
     drain: { type: "string", default: "60" },
     shards: { type: "string", default: "1" },
     coreapps: { type: "string" },
@@ -51,9 +54,11 @@ const findMax = args["find-max"];
 const shardCounts = args.shards.split(",").map(Number);
 if (!shardCounts.every((s) => [1, 2, 4, 8, 16, 32].includes(s))) throw new Error("--shards: a comma-separated list of 1, 2, 4, 8, 16 or 32");
 if (args.format !== "onprem" && args.format !== "cloud") throw new Error("--format: onprem or cloud");
-const stepOptions = (rate: number): StepOptions => ({
+const stepOptions = (rate: number, previousRate: number): StepOptions => ({
   rate,
-  warmupMs: num("warmup", findMax ? 5 : 10) * 1000,
+  fromRate: args["cold-start"] ? rate : previousRate,
+  // By default every one of the 10 000 recipients gets its first message in the warm-up (ramp 0 → 1000/s).
+  warmupMs: num("warmup", findMax ? 5 : 20) * 1000,
   durationMs: num("seconds", findMax ? 30 : 60) * 1000,
   drainMs: num("drain") * 1000,
   recipients: Array.from({ length: num("recipients") }, (_, i) => `4917${String(i * 7919 % 10_000_000).padStart(7, "0")}${i % 10}`),
@@ -186,7 +191,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     let sent = 0;
     for (let rate = num("rate"); ; rate += num("step")) {
       process.stdout.write(`shards ${shards}, ${coreapps} CoreApps: ${rate} messages/s (load average ${loadavg()[0]?.toFixed(1)})…\n`);
-      const options = stepOptions(rate);
+      const options = stepOptions(rate, result.steps.at(-1)?.rate ?? 0);
       const step = await runStep(system, receiver, probes, options, sent);
       sent += step.accepted.total;
       result.steps.push({ ...step, shards, coreapps });

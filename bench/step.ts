@@ -6,14 +6,12 @@ import { loadavg } from "node:os";
 import type { RunningSystem } from "../runtime/system/testing/instance.js";
 import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
+import type { Schedule } from "./schedule.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";
 import { distribution, rateIn, shortfalls, timeline, type Distribution, type Slot, type TimedRequest } from "./stats.js";
 
-export interface StepOptions {
-  readonly rate: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
+export interface StepOptions extends Schedule {
   /** Longest wait after the load for the last `delivered` webhook. */
   readonly drainMs: number;
   readonly recipients: readonly string[];
@@ -24,6 +22,8 @@ export interface StepOptions {
 
 export interface StepResult {
   readonly rate: number;
+  /** The offered rate at the start of the warm-up, which rises linearly to `rate`. */
+  readonly fromRate: number;
   readonly seconds: number;
   readonly loadAverage: { readonly start: number; readonly end: number };
   readonly accepted: { readonly total: number; readonly measured: number; readonly perSecond: number };
@@ -106,7 +106,7 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
   const load = await runOpenLoop({
     origin: system.webappUrl,
     authorization: `Basic ${Buffer.from(`${system.env.WABA_API_KEY_ID ?? ""}:${system.secrets.apiKeySecret}`).toString("base64")}`,
-    rate: o.rate, warmupMs: o.warmupMs, durationMs: o.durationMs, recipients: o.recipients,
+    rate: o.rate, fromRate: o.fromRate, warmupMs: o.warmupMs, durationMs: o.durationMs, recipients: o.recipients,
     connections: o.connections, maxInFlight: o.maxInFlight, timeoutMs: o.timeoutMs,
     onWindow: () => { samples.push(probes.sample()); },
   }, firstIndex);
@@ -143,6 +143,7 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
   const cpu = cpuPercent(start, end);
   const figures = {
     rate: o.rate,
+    fromRate: o.fromRate,
     seconds,
     loadAverage: { start: loadStart, end: end.loadAverage },
     accepted: { total: load.accepted.length, measured: measured.length, perSecond: measured.length / seconds },
