@@ -97,7 +97,7 @@ e2e: node_modules tools ## the chart's end-to-end suite on the local control pla
 # collecting on one thread, 3.6 ms (p90 11 ms).
 BENCH_NODE := node --single-threaded-gc --import tsx
 .PHONY: bench
-bench: node_modules ## benchmark one instance: 1000 messages/s for 60 s, accept → delivered webhook
+bench: build ## benchmark one instance (the build output, as the image runs it): 1000 messages/s for 60 s, accept → delivered webhook
 	$(BENCH_NODE) bench/run.ts $(BENCH_ARGS)
 
 .PHONY: bench-status-writes
@@ -105,5 +105,5 @@ bench-status-writes: node_modules ## the CoreApp's batched status write alone, p
 	node --import tsx bench/status-writes.ts $(BENCH_ARGS)
 
 .PHONY: bench-find-max
-bench-find-max: node_modules ## raise the rate until p99 accept latency, loss or delivery breaks: the sustainable maximum
+bench-find-max: build ## raise the rate until p99 accept latency, loss or delivery breaks: the sustainable maximum
 	$(BENCH_NODE) bench/run.ts --find-max $(BENCH_ARGS)

@@ -173,6 +173,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
       simulatorEnv: { WABA_SIMULATOR_RECORD: "counters", WABA_SIMULATOR_READ_PROBABILITY: args["read-probability"] },
       nodeArgs: { webapp: prof, coreapp: prof, webhook: prof, simulator: prof },
       ownSessions: true,
+      compiled: true,
     });
     if (args["pg-statements"]) {
       const c = new pg.Client({ connectionString: system.databaseUrl });

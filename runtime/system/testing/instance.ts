@@ -43,6 +43,8 @@ export interface SystemOptions {
   readonly nodeArgs?: Partial<Record<Role, readonly string[]>>;
   /** Each role in a session (scheduling group) of its own, as in a cluster: see spawnLogged. @default false */
   readonly ownSessions?: boolean;
+  /** Run the build output (dist/, what the image runs) instead of the sources through tsx. @default false */
+  readonly compiled?: boolean;
   /** @default 180000 (process start-up under tsx on a loaded 2-core machine is slow) */
   readonly startTimeoutMs?: number;
 }
@@ -132,7 +134,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const api = new HttpClient(webappUrl);
 
   const spawn = (role: Role, name: string, extra: NodeJS.ProcessEnv = {}) => {
-    const p = spawnLogged(role, name, { ...env, ...extra }, logDir, options.nodeArgs?.[role] ?? [], options.ownSessions);
+    const p = spawnLogged(role, name, { ...env, ...extra }, logDir, options.nodeArgs?.[role] ?? [], options.ownSessions, options.compiled);
     processes.push(p);
     if (extra.WABA_PORT) portsByName.set(name, Number(extra.WABA_PORT));
     return p;

@@ -1,11 +1,13 @@
-// Runtime roles as real processes (`node --import tsx runtime/main.ts <role>`) whose stdout and
+// Runtime roles as real processes (`node --import tsx runtime/main.ts <role>`, or the build output
+// `node dist/runtime/main.js <role>` that the image runs) whose stdout and
 // stderr go straight to a log file (no pipe through the parent, so a benchmark's parent costs
 // nothing per log line), with their CPU time read from /proc (Linux).
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
+const compiledMain = join(repoRoot, "dist/runtime/main.js");
 
 export interface LoggedProcess {
   /** A name unique in its instance (`coreapp-2`); also the log file's name. */
@@ -27,14 +29,17 @@ export interface LoggedProcess {
  * scheduling (sched_autogroup_enabled, on by default here) makes it a scheduling group of its own,
  * as a pod's cgroup is in a cluster and as every PostgreSQL backend already is (they call setsid).
  * Without it, all roles share the parent's group and together get the CPU share of one backend.
- * Such a process no longer gets the terminal's Ctrl-C: its parent must stop it.
+ * Such a process no longer gets the terminal's Ctrl-C: its parent must stop it. `compiled`: run
+ * the build output (`npm run build`) rather than the sources through tsx.
  */
-export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, logDir: string, nodeArgs: readonly string[] = [], ownSession = false): LoggedProcess {
+export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, logDir: string, nodeArgs: readonly string[] = [], ownSession = false, compiled = false): LoggedProcess {
+  const entry = compiled ? [compiledMain] : ["--import", "tsx", "runtime/main.ts"];
+  if (compiled && !existsSync(compiledMain)) throw new Error(`${compiledMain} is missing: run npm run build first`);
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "runtime/main.ts", role], {
+    child = spawn(process.execPath, [...nodeArgs, ...entry, role], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ["ignore", fd, fd],
