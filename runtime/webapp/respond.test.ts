@@ -32,7 +32,7 @@ describe("error answers", () => {
     }
   });
 
-  it("answer the database being out of reach with 503, Retry-After and no internal message, logged as a warning", async () => {
+  it("answer the database being out of reach with 503, Retry-After and no internal message, logged as a warning at most once a second", async () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:5432"), { code: "ECONNREFUSED" });
     const { url, logs, server } = await failingServer("onprem", refused);
     try {
@@ -41,6 +41,11 @@ describe("error answers", () => {
       expect(res.headers.get("retry-after")).toBe("1");
       expect(((await res.json()) as { errors: unknown }).errors).toEqual([{ code: 1011, title: "Service not ready", details: "the database is unavailable; retry later" }]);
       expect(logs.map((line) => (JSON.parse(line) as { level: number; msg: string })).map(({ level, msg }) => ({ level, msg }))).toEqual([{ level: 40, msg: "database unavailable" }]);
+      // a burst of refusals: at most one warning a second
+      const burstStart = performance.now();
+      const burst = await Promise.all(Array.from({ length: 20 }, () => fetch(url).then((r) => r.status)));
+      expect(burst).toEqual(Array(20).fill(503));
+      expect(logs.length).toBeLessThanOrEqual(1 + Math.ceil((performance.now() - burstStart) / 1000));
     } finally {
       server.close();
     }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler } from "express";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import { ApiError, cloudError, onPremError } from "./errors.js";
 
@@ -45,9 +46,13 @@ export function nextRequestId(): string {
 
 export type ErrorShape = "onprem" | "cloud";
 
+/** One "database unavailable" warning per second per logger (each client request during an outage fails). */
+const unavailableWarnings = new WeakMap<Logger, LogThrottle>();
+
 /**
  * Turns anything thrown into an ApiError; unknown errors are logged here with a request id. The
- * database being out of reach (a restart, a failover) is a 503 with Retry-After, not a 500.
+ * database being out of reach (a restart, a failover) is a 503 with Retry-After, not a 500, and a
+ * warning at most once a second (`skipped`: the refusals not logged since the last one).
  */
 export function toApiError(err: unknown, where: { method?: string; route?: string }, logger: Logger): { error: ApiError; requestId: string } {
   const requestId = nextRequestId();
@@ -56,7 +61,10 @@ export function toApiError(err: unknown, where: { method?: string; route?: strin
   if ((err as { status?: unknown } | null)?.status === 400) return { error: new ApiError("invalidRequest", "the request path could not be decoded"), requestId };
   const e = err as { name?: string; message?: string; code?: string } | null;
   if (isDatabaseUnavailable(err)) {
-    logger.warn({ requestId, method: where.method, route: where.route, err: { message: e?.message, code: e?.code } }, "database unavailable");
+    let throttle = unavailableWarnings.get(logger);
+    if (!throttle) unavailableWarnings.set(logger, throttle = new LogThrottle(1000));
+    const skipped = throttle.admit();
+    if (skipped !== undefined) logger.warn({ requestId, method: where.method, route: where.route, err: { message: e?.message, code: e?.code }, skipped }, "database unavailable");
     return { error: new ApiError("notReady", "the database is unavailable; retry later", { "retry-after": "1" }), requestId };
   }
   logger.error({ requestId, method: where.method, route: where.route, err: { type: e?.name, message: e?.message, code: e?.code } }, "request failed");
