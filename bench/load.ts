@@ -85,8 +85,9 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
         windowOpen = true;
         o.onWindow("start");
       }
-      for (; i < total && start + dueOffsetMs(o, i) <= now; i++) {
+      for (; i < total; i++) {
         const dueAt = start + dueOffsetMs(o, i);
+        if (dueAt > now) break;
         if (pending.size >= o.maxInFlight) {
           shed++;
           notAcceptedDueAt.push(epochOf(dueAt));

@@ -1,12 +1,13 @@
 // The benchmark (`make bench`, `make bench-find-max`): one instance as real processes on loopback
 // (private PostgreSQL, simulator, migrate, WebApp, N+1 CoreApps, webhook dispatcher, a signed
-// webhook receiver in its own process), POST /v1/messages at a fixed open-loop rate, and the
+// webhook receiver in its own process), POST /v1/messages at an open-loop schedule, and the
 // figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json. One shard by
 // default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
 //   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 20] [--cold-start] [--shards 1,2,4]
 //     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
-// The warm-up raises the offered rate linearly from 0 (find-max: from the previous step's rate) to
-// the rate (schedule.ts); --cold-start offers the full rate from the first second instead.
+// The roles run from dist/, as in the image (`make bench` builds it first). The warm-up raises the
+// offered rate linearly from 0 (find-max: from the previous step's rate) to the rate (schedule.ts);
+// --cold-start offers the full rate from the first second instead.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
