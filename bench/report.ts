@@ -1,10 +1,13 @@
 // The benchmark's table: one line per step, CPU as % of one core per process group.
+import type { RoleGcs } from "./gc-trace.js";
 import type { StepResult } from "./step.js";
 import { issueTarget, type Slot } from "./stats.js";
 
 export interface ReportedStep extends StepResult {
   readonly shards: number;
   readonly coreapps: number;
+  /** With --trace-gc: each role's major collections during the load. */
+  readonly majorGcs?: readonly RoleGcs[];
 }
 
 const columns = [
@@ -55,9 +58,14 @@ export function ranges(values: readonly number[]): string {
   return out.join(", ");
 }
 
+/** The seconds of the load that missed the p99 target or left requests unaccepted. */
+export function slowSecondsOf(slots: readonly Slot[]): number[] {
+  return slots.filter((s) => s.due > 0 && (s.accepted < s.due || !(s.acceptMs.p99 < issueTarget.p99AcceptMs))).map((s) => s.fromS);
+}
+
 /** Which seconds of the load missed the p99 target or left requests unaccepted: where the tail came from. */
 export function slowSeconds(slots: readonly Slot[], warmupS: number): string {
-  const slow = slots.filter((s) => s.due > 0 && (s.accepted < s.due || !(s.acceptMs.p99 < issueTarget.p99AcceptMs))).map((s) => s.fromS);
+  const slow = slowSecondsOf(slots);
   const head = `seconds of the load (the first ${warmupS} the warm-up) with accept p99 >= ${issueTarget.p99AcceptMs} ms or requests not accepted`;
   return `${head}: ${slow.length ? `${ranges(slow)} (${slow.length} of ${slots.length})` : "none"}`;
 }

@@ -4,12 +4,12 @@
 // figures of bench/step.ts. Prints a table; writes bench/results/<timestamp>.json. One shard by
 // default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
 //   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 20] [--cold-start] [--shards 1,2,4]
-//     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--keep-logs]
+//     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--trace-gc] [--keep-logs]
 // The roles run from dist/, as in the image (`make bench` builds it first). The warm-up raises the
 // offered rate linearly from 0 (find-max: from the previous step's rate) to the rate (schedule.ts);
 // --cold-start offers the full rate from the first second instead.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,10 +17,11 @@ import pg from "pg";
 import { startPostgres, type PostgresServer } from "../runtime/db/testing/postgres.js";
 import type { ShardCount } from "../runtime/sharding/hash.js";
 import { startSystem, type RunningSystem } from "../runtime/system/testing/instance.js";
+import { gcReport, observeOwnMajorGcs, onLoadTimeline } from "./gc-trace.js";
 import { postgresOnHugePages, runningDamonSchemes } from "./machine.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
-import { slowSeconds, table, type ReportedStep } from "./report.js";
+import { slowSeconds, slowSecondsOf, table, type ReportedStep } from "./report.js";
 import { runStep, type StepOptions } from "./step.js";
 
 const { values: args } = parseArgs({
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     durable: { type: "boolean", default: false },
     "pg-statements": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    "trace-gc": { type: "boolean", default: false },
     "keep-logs": { type: "boolean", default: false },
   },
 });
@@ -166,13 +168,13 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
       await c.end();
     }
     receiver = await startBenchReceiver();
-    const prof = args["cpu-prof"] ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = [...(args["cpu-prof"] ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`] : []), ...(args["trace-gc"] ? ["--trace-gc"] : [])];
     system = await startSystem({
       serverUrl: server.url, shards, coreapps,
       webhooks: [{ url: receiver.url, format: args.format as "onprem" | "cloud", secret: receiver.secret }],
       env: { WABA_RATE_LIMIT_PER_SECOND: "1000000", WABA_RATE_LIMIT_BURST: "1000000" },
       simulatorEnv: { WABA_SIMULATOR_RECORD: "counters", WABA_SIMULATOR_READ_PROBABILITY: args["read-probability"] },
-      nodeArgs: { webapp: prof, coreapp: prof, webhook: prof, simulator: prof },
+      nodeArgs: { webapp: nodeArgs, coreapp: nodeArgs, webhook: nodeArgs, simulator: nodeArgs },
       ownSessions: true,
       compiled: true,
     });
@@ -194,10 +196,17 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     for (let rate = num("rate"); ; rate += num("step")) {
       process.stdout.write(`shards ${shards}, ${coreapps} CoreApps: ${rate} messages/s (load average ${loadavg()[0]?.toFixed(1)})…\n`);
       const options = stepOptions(rate, result.steps.at(-1)?.rate ?? 0);
+      const ownGcs = args["trace-gc"] ? observeOwnMajorGcs() : undefined;
       const step = await runStep(system, receiver, probes, options, sent);
       sent += step.accepted.total;
-      result.steps.push({ ...step, shards, coreapps });
+      const loadStart = Date.parse(step.loadStartedAt);
+      const majorGcs = ownGcs && [
+        ownGcs.stop(loadStart),
+        ...system.processes.filter((p) => p.role !== "migrate").map((p) => onLoadTimeline(p.name, readFileSync(p.logFile, "utf8"), p.startedAt, loadStart)),
+      ];
+      result.steps.push({ ...step, shards, coreapps, majorGcs });
       process.stdout.write(`${table([{ ...step, shards, coreapps }])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n`);
+      if (majorGcs) process.stdout.write(`${gcReport(majorGcs, slowSecondsOf(step.timeline), step.timeline.length)}\n`);
       if (!findMax) break;
       if (step.shortfalls.length) break;
       result.maxSustainable = rate;

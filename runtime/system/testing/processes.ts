@@ -15,6 +15,8 @@ export interface LoggedProcess {
   readonly role: string;
   readonly pid: number;
   readonly logFile: string;
+  /** Epoch ms of the spawn (the origin of the times --trace-gc prints, give or take node's start-up). */
+  readonly startedAt: number;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or the signal) once the process has exited. */
   readonly exited: Promise<number | string>;
@@ -38,6 +40,7 @@ export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, 
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, "a");
   let child: ChildProcess;
+  const startedAt = Date.now();
   try {
     child = spawn(process.execPath, [...nodeArgs, ...entry, role], {
       cwd: repoRoot,
@@ -53,7 +56,7 @@ export function spawnLogged(role: string, name: string, env: NodeJS.ProcessEnv, 
   });
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
-    name, role, logFile, child, exited, running,
+    name, role, logFile, startedAt, child, exited, running,
     pid: child.pid ?? 0,
     async stop(graceMs = 15_000) {
       if (!running()) return exited;
