@@ -16,7 +16,7 @@ describe("major GCs from --trace-gc", () => {
   it("puts them on the load's timeline and counts the slow seconds they ended in or just before", () => {
     // The process started 2 s before the load: its collections end at seconds 10.5 and 28.9 of the load.
     const webapp = onLoadTimeline("webapp", log, 1_000_000, 1_002_000);
-    expect(webapp.atS).toEqual([10.5, 28.9]);
+    expect(webapp.gcs).toEqual([{ atS: 10.5, pauseMs: 9.72 }, { atS: 28.9, pauseMs: 77.62 }]);
     // Seconds 9 and 10 lie just before / at the first, 27 and 28 at the second; 5 has none.
     expect(gcReport([webapp], [5, 10, 28], 40)).toBe(
       "webapp: 2 major GCs (pause p50 9.7 ms, max 77.6), ending in or just after 2 of 3 slow seconds and 4 of all 40",

@@ -20,15 +20,13 @@ export function majorGcs(log: string): { atMs: number; pauseMs: number }[] {
 
 export interface RoleGcs {
   readonly name: string;
-  /** Seconds of the load (from its start) at which a major collection ended. */
-  readonly atS: readonly number[];
-  readonly pauseMs: readonly number[];
+  /** Each major collection: the second of the load (from its start) at which it ended, and its pause. */
+  readonly gcs: readonly { readonly atS: number; readonly pauseMs: number }[];
 }
 
 /** A role's collections on the load's timeline, from the process's and the load's start (epoch ms). */
 export function onLoadTimeline(name: string, log: string, processStartMs: number, loadStartMs: number): RoleGcs {
-  const gcs = majorGcs(log);
-  return { name, atS: gcs.map((g) => (processStartMs + g.atMs - loadStartMs) / 1000), pauseMs: gcs.map((g) => g.pauseMs) };
+  return { name, gcs: majorGcs(log).map((g) => ({ atS: (processStartMs + g.atMs - loadStartMs) / 1000, pauseMs: g.pauseMs })) };
 }
 
 /** Second `s` "has" a collection that ended in it or in the next second (its requests waited behind it). */
@@ -41,10 +39,10 @@ const within = (s: number, atS: readonly number[]) => atS.some((t) => t >= s && 
 export function gcReport(roles: readonly RoleGcs[], slowS: readonly number[], seconds: number): string {
   const lines: string[] = [];
   for (const r of roles) {
-    const inLoad = r.atS.map((t, i) => [t, r.pauseMs[i] ?? 0] as const).filter(([t]) => t >= 0 && t < seconds);
+    const inLoad = r.gcs.filter((g) => g.atS >= 0 && g.atS < seconds);
     if (!inLoad.length) continue;
-    const times = inLoad.map(([t]) => t);
-    const pauses = distribution(inLoad.map(([, p]) => p));
+    const times = inLoad.map((g) => g.atS);
+    const pauses = distribution(inLoad.map((g) => g.pauseMs));
     const all = Array.from({ length: seconds }, (_, s) => s).filter((s) => within(s, times)).length;
     const slow = slowS.filter((s) => within(s, times)).length;
     lines.push(`${r.name}: ${inLoad.length} major GCs (pause p50 ${pauses.p50.toFixed(1)} ms, max ${pauses.max.toFixed(1)}), ` +
@@ -69,7 +67,7 @@ export function observeOwnMajorGcs(): { stop(loadStartMs: number): RoleGcs } {
     stop(loadStartMs) {
       observer.disconnect();
       const endS = (e: PerformanceEntry) => (performance.timeOrigin + e.startTime + e.duration - loadStartMs) / 1000;
-      return { name: "load generator", atS: entries.map(endS), pauseMs: entries.map((e) => e.duration) };
+      return { name: "load generator", gcs: entries.map((e) => ({ atS: endS(e), pauseMs: e.duration })) };
     },
   };
 }
