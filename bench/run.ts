@@ -122,13 +122,14 @@ async function postgres(): Promise<PostgresServer> {
   }
 }
 
-interface Statement { calls: string; total_ms: string; mean_ms: string; rows: string; query: string }
+interface Statement { calls: string; total_ms: string; mean_ms: string; max_ms: string; rows: string; query: string }
 
 async function topStatements(databaseUrl: string): Promise<Statement[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<Statement>(`SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+    const { rows } = await client.query<Statement>(`SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+      round(max_exec_time::numeric, 1) AS max_ms, rows,
       left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`);
     return rows;
   } finally {
