@@ -205,8 +205,9 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
         ownGcs.stop(loadStart),
         ...system.processes.filter((p) => p.role !== "migrate").map((p) => onLoadTimeline(p.name, readFileSync(p.logFile, "utf8"), p.startedAt, loadStart)),
       ];
-      result.steps.push({ ...step, shards, coreapps, majorGcs });
-      process.stdout.write(`${table([{ ...step, shards, coreapps }])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n`);
+      const reported: ReportedStep = { ...step, shards, coreapps, majorGcs };
+      result.steps.push(reported);
+      process.stdout.write(`${table([reported])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n`);
       if (majorGcs) process.stdout.write(`${gcReport(majorGcs, slowSecondsOf(step.timeline), step.timeline.length)}\n`);
       if (!findMax) break;
       if (step.shortfalls.length) break;
