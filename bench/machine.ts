@@ -22,7 +22,7 @@ const list = (path: string): string[] => {
 /**
  * The actions of the kernel's DAMON schemes that are running (e.g. "pageout"), one per scheme.
  * On the development VM a DAMON pageout daemon made every process need more CPU as a run went on,
- * enough to break the 300-s p99 accept target; the README has the figures.
+ * enough to break the 300-s p99 accept target; bench/FINDINGS.md has the figures.
  */
 export function runningDamonSchemes(): string[] {
   return list(damonRoot)
@@ -37,7 +37,7 @@ export function runningDamonSchemes(): string[] {
  * Whether a PostgreSQL server's shared memory is on huge pages (its postmaster maps pages larger
  * than 4 kB). With huge_pages = try, PostgreSQL takes them when the machine reserves some
  * (vm.nr_hugepages); on the development VM that cut PostgreSQL's CPU per message by a quarter
- * with DAMON on (README).
+ * with DAMON on (bench/FINDINGS.md).
  */
 export function postgresOnHugePages(postmaster: number | undefined): boolean {
   const smaps = postmaster === undefined ? undefined : read(`/proc/${postmaster}/smaps`);

@@ -190,7 +190,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
     pids.set("receiver", receiver.pid);
     const postmaster = postmasterPid(server.port);
     result.postgresHugePages = postgresOnHugePages(postmaster);
-    process.stdout.write(`PostgreSQL's shared memory: ${result.postgresHugePages ? "huge pages" : "4-kB pages (huge pages need vm.nr_hugepages, README)"}\n`);
+    process.stdout.write(`PostgreSQL's shared memory: ${result.postgresHugePages ? "huge pages" : "4-kB pages (huge pages need vm.nr_hugepages, bench/FINDINGS.md)"}\n`);
     probes = new Probes(system.databaseUrl, pids, postmaster);
     await probes.open();
     let sent = 0;
@@ -235,7 +235,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const damonSchemes = runningDamonSchemes();
 if (damonSchemes.length) {
-  process.stdout.write(`note: the kernel's DAMON runs here (${damonSchemes.join(", ")}); its CPU grows through a run and the tail with it (README)\n`);
+  process.stdout.write(`note: the kernel's DAMON runs here (${damonSchemes.join(", ")}); its CPU grows through a run and the tail with it (bench/FINDINGS.md)\n`);
 }
 const started = new Date();
 const scenarios: Scenario[] = [];

@@ -98,7 +98,7 @@ export async function insertMessages(db: Queryable, rows: readonly MessageRow[],
 
 // A row waits at most 1 ms for company (Node's timers fire no sooner than that). At 1000 messages/s
 // that made ~570 transactions/s instead of ~480 with 2 ms, at the same CPU per message, and sends
-// no slower (README, Benchmark); no wait at all (a flush per turn of the event loop) cost
+// no slower (bench/FINDINGS.md); no wait at all (a flush per turn of the event loop) cost
 // PostgreSQL 10% more CPU per message.
 export const defaultBatching: BatcherOptions = { maxRows: 500, maxWaitMs: 1, maxInFlight: 4 };
 
