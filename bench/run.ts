@@ -122,7 +122,7 @@ async function postgres(): Promise<PostgresServer> {
   }
 }
 
-interface Statement { calls: string; total_ms: string; mean_ms: string; max_ms: string; rows: string; query: string }
+interface Statement { calls: string; total_ms: string; mean_ms: string; max_ms: string; rows: string; jit_ms: string; query: string }
 
 async function topStatements(databaseUrl: string): Promise<Statement[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -130,6 +130,7 @@ async function topStatements(databaseUrl: string): Promise<Statement[]> {
   try {
     const { rows } = await client.query<Statement>(`SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
       round(max_exec_time::numeric, 1) AS max_ms, rows,
+      round((jit_generation_time + jit_inlining_time + jit_optimization_time + jit_emission_time)::numeric) AS jit_ms,
       left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`);
     return rows;
   } finally {
