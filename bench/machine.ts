@@ -43,3 +43,41 @@ export function postgresOnHugePages(postmaster: number | undefined): boolean {
   const smaps = postmaster === undefined ? undefined : read(`/proc/${postmaster}/smaps`);
   return [...(smaps ?? "").matchAll(/^KernelPageSize:\s+(\d+) kB$/gm)].some((m) => Number(m[1]) > 4);
 }
+
+/** The machine's CPU time since boot, all cores, in ticks (the first line of /proc/stat). */
+export interface CpuTimes {
+  readonly user: number;
+  readonly nice: number;
+  readonly system: number;
+  readonly idle: number;
+  readonly iowait: number;
+  readonly irq: number;
+  readonly softirq: number;
+  /** Time the hypervisor ran something else while this VM's CPUs wanted to run. */
+  readonly steal: number;
+}
+
+export function parseCpuTimes(procStat: string): CpuTimes {
+  const fields = /^cpu +(.*)$/m.exec(procStat)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!fields || fields.length < 8 || fields.some((n) => !Number.isFinite(n))) throw new Error("/proc/stat: no aggregate cpu line");
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  return { user, nice, system, idle, iowait, irq, softirq, steal };
+}
+
+export function readCpuTimes(): CpuTimes | undefined {
+  const text = read("/proc/stat");
+  return text === undefined ? undefined : parseCpuTimes(text);
+}
+
+/**
+ * Between two readings, as % of all cores' time: busy (running this machine's work), the kernel's
+ * part of it (system, irq, softirq), and steal. Steal tells a run slowed by the host's other
+ * guests apart from one slowed by its own load.
+ */
+export function machineShares(start: CpuTimes, end: CpuTimes): { busy: number; kernel: number; steal: number } {
+  const d = (k: keyof CpuTimes) => end[k] - start[k];
+  const total = (Object.keys(end) as (keyof CpuTimes)[]).reduce((sum, k) => sum + d(k), 0);
+  const pct = (n: number) => (total > 0 ? Math.round((n / total) * 1000) / 10 : Number.NaN);
+  const kernel = d("system") + d("irq") + d("softirq");
+  return { busy: pct(d("user") + d("nice") + kernel), kernel: pct(kernel), steal: pct(d("steal")) };
+}

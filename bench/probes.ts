@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
 import { cpuSeconds, procStat } from "../runtime/system/testing/processes.js";
+import { readCpuTimes, type CpuTimes } from "./machine.js";
 
 export interface TableCounters {
   readonly seqScans: number;
@@ -22,6 +23,8 @@ export interface Sample {
   readonly tables: Record<string, TableCounters>;
   /** CPU seconds by process name. */
   readonly cpu: Record<string, number>;
+  /** The whole machine's CPU times (undefined without /proc/stat). */
+  readonly machine: CpuTimes | undefined;
   readonly transactions: number;
   readonly loadAverage: number;
 }
@@ -69,6 +72,7 @@ export class Probes {
       try { cpu[name] = cpuSeconds(pid); } catch { /* exited */ }
     }
     if (this.postmaster !== undefined) cpu.postgres = serverCpuSeconds(this.postmaster);
+    const machine = readCpuTimes();
     const loadAverage = loadavg()[0] ?? 0;
     const { rows } = await this.client.query<{ n: string }>("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()");
     const stats = await this.client.query<{ name: string; s: string; sr: string; i: string | null; ins: string; upd: string; hot: string; del: string }>(
@@ -76,7 +80,7 @@ export class Probes {
     const tables = Object.fromEntries(stats.rows.map((r) => [r.name, {
       seqScans: Number(r.s), seqRowsRead: Number(r.sr), indexScans: Number(r.i ?? 0), inserted: Number(r.ins), updated: Number(r.upd), hotUpdated: Number(r.hot), deleted: Number(r.del),
     }]));
-    return { at, cpu, tables, transactions: Number(rows[0]?.n ?? 0), loadAverage };
+    return { at, cpu, machine, tables, transactions: Number(rows[0]?.n ?? 0), loadAverage };
   }
 
   close(): Promise<void> {

@@ -69,3 +69,8 @@ export function slowSeconds(slots: readonly Slot[], warmupS: number): string {
   const head = `seconds of the load (the first ${warmupS} the warm-up) with accept p99 >= ${issueTarget.p99AcceptMs} ms or requests not accepted`;
   return `${head}: ${slow.length ? `${ranges(slow)} (${slow.length} of ${slots.length})` : "none"}`;
 }
+
+/** The whole machine over the measured window (busy, kernel and steal as % of all cores' time). */
+export function machineLine(m: StepResult["machinePercent"]): string {
+  return m ? `machine over the measured window: busy ${m.busy}% of all cores (kernel ${m.kernel}%), steal ${m.steal}%` : "machine: /proc/stat not readable";
+}

@@ -21,7 +21,7 @@ import { gcReport, observeOwnMajorGcs, onLoadTimeline } from "./gc-trace.js";
 import { postgresOnHugePages, runningDamonSchemes } from "./machine.js";
 import { postmasterPid, Probes } from "./probes.js";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.js";
-import { slowSeconds, slowSecondsOf, table, type ReportedStep } from "./report.js";
+import { machineLine, slowSeconds, slowSecondsOf, table, type ReportedStep } from "./report.js";
 import { runStep, type StepOptions } from "./step.js";
 
 const { values: args } = parseArgs({
@@ -208,7 +208,7 @@ async function scenario(shards: ShardCount): Promise<Scenario> {
       ];
       const reported: ReportedStep = { ...step, shards, coreapps, majorGcs };
       result.steps.push(reported);
-      process.stdout.write(`${table([reported])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n`);
+      process.stdout.write(`${table([reported])}\n${slowSeconds(step.timeline, options.warmupMs / 1000)}\n${machineLine(step.machinePercent)}\n`);
       if (majorGcs) process.stdout.write(`${gcReport(majorGcs, slowSecondsOf(step.timeline), step.timeline.length)}\n`);
       if (!findMax) break;
       if (step.shortfalls.length) break;

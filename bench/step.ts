@@ -6,6 +6,7 @@ import { loadavg } from "node:os";
 import type { RunningSystem } from "../runtime/system/testing/instance.js";
 import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
+import { machineShares } from "./machine.js";
 import type { Schedule } from "./schedule.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";
@@ -45,6 +46,8 @@ export interface StepResult {
   readonly duplicates: { readonly webhookEvents: number; readonly networkResends: number };
   readonly badSignatures: number;
   readonly cpuPercent: Record<string, number>;
+  /** The whole machine over the measured window, % of all cores' time (machine.ts). */
+  readonly machinePercent?: { readonly busy: number; readonly kernel: number; readonly steal: number };
   /** CPU milliseconds per accepted message, by process. */
   readonly cpuMsPerMessage: Record<string, number>;
   readonly postgresTransactionsPerSecond: number;
@@ -160,6 +163,7 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
     duplicates: { webhookEvents: progress.duplicates - received.duplicates, networkResends: after.simDuplicates - before.simDuplicates },
     badSignatures: progress.badSignatures + progress.malformed - received.badSignatures - received.malformed,
     cpuPercent: cpu,
+    machinePercent: start.machine && end.machine ? machineShares(start.machine, end.machine) : undefined,
     cpuMsPerMessage: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Number(((v * 10) / Math.max(1, measured.length / seconds)).toFixed(3))])),
     tables: tableDeltas(start, end),
     postgresTransactionsPerSecond: Math.round((end.transactions - start.transactions) / ((end.at - start.at) / 1000)),
