@@ -74,7 +74,13 @@ export function readCpuTimes(): CpuTimes | undefined {
  * part of it (system, irq, softirq), and steal. Steal tells a run slowed by the host's other
  * guests apart from one slowed by its own load.
  */
-export function machineShares(start: CpuTimes, end: CpuTimes): { busy: number; kernel: number; steal: number } {
+export interface MachineShares {
+  readonly busy: number;
+  readonly kernel: number;
+  readonly steal: number;
+}
+
+export function machineShares(start: CpuTimes, end: CpuTimes): MachineShares {
   const d = (k: keyof CpuTimes) => end[k] - start[k];
   const total = (Object.keys(end) as (keyof CpuTimes)[]).reduce((sum, k) => sum + d(k), 0);
   const pct = (n: number) => (total > 0 ? Math.round((n / total) * 1000) / 10 : Number.NaN);

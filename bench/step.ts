@@ -6,7 +6,7 @@ import { loadavg } from "node:os";
 import type { RunningSystem } from "../runtime/system/testing/instance.js";
 import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
-import { machineShares } from "./machine.js";
+import { machineShares, type MachineShares } from "./machine.js";
 import type { Schedule } from "./schedule.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";
@@ -47,7 +47,7 @@ export interface StepResult {
   readonly badSignatures: number;
   readonly cpuPercent: Record<string, number>;
   /** The whole machine over the measured window, % of all cores' time (machine.ts). */
-  readonly machinePercent?: { readonly busy: number; readonly kernel: number; readonly steal: number };
+  readonly machinePercent?: MachineShares;
   /** CPU milliseconds per accepted message, by process. */
   readonly cpuMsPerMessage: Record<string, number>;
   readonly postgresTransactionsPerSecond: number;
