@@ -69,17 +69,18 @@ export function readCpuTimes(): CpuTimes | undefined {
   return text === undefined ? undefined : parseCpuTimes(text);
 }
 
-/**
- * Between two readings, as % of all cores' time: busy (running this machine's work), the kernel's
- * part of it (system, irq, softirq), and steal. Steal tells a run slowed by the host's other
- * guests apart from one slowed by its own load.
- */
+/** Shares of all cores' time, in %. */
 export interface MachineShares {
   readonly busy: number;
   readonly kernel: number;
   readonly steal: number;
 }
 
+/**
+ * Between two readings, as % of all cores' time: busy (running this machine's work), the kernel's
+ * part of it (system, irq, softirq), and steal. Steal tells a run slowed by the host's other
+ * guests apart from one slowed by its own load.
+ */
 export function machineShares(start: CpuTimes, end: CpuTimes): MachineShares {
   const d = (k: keyof CpuTimes) => end[k] - start[k];
   const total = (Object.keys(end) as (keyof CpuTimes)[]).reduce((sum, k) => sum + d(k), 0);

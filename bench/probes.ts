@@ -1,6 +1,7 @@
 // What the benchmark samples at the edges of its measured window: CPU seconds of every process
-// (PostgreSQL as the postmaster plus its backends, live and exited), PostgreSQL's transaction
-// counter for the instance's database, and a few counters from the roles' /metrics.
+// (PostgreSQL as the postmaster plus its backends, live and exited), the whole machine's CPU times,
+// PostgreSQL's transaction counter for the instance's database, and a few counters from the roles'
+// /metrics.
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
