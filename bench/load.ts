@@ -1,9 +1,10 @@
 // The open-loop load: POST /v1/messages started on a schedule (schedule.ts) whatever the answers (so
-// a slow server shows as latency, not as a lower offered rate), over one pooled keep-alive undici client.
+// a slow server shows as latency, not as a lower offered rate), over a pool of keep-alive connections
+// (http-client.ts).
 // Latency counts from when a request was DUE, so time spent waiting behind a slow answer counts
 // too (no coordinated omission). Bounded: a fixed number of requests, a per-request timeout, and at
 // most `maxInFlight` outstanding (beyond it a request is shed and counted, not queued).
-import { Pool } from "undici";
+import { KeepAliveClient, RequestError } from "./http-client.js";
 import { dueOffsetMs, totalRequests, type Schedule } from "./schedule.js";
 
 export interface LoadOptions extends Schedule {
@@ -44,11 +45,10 @@ export interface LoadResult {
 const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
 
 export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadResult> {
-  const pool = new Pool(o.origin, { connections: o.connections, keepAliveTimeout: 60_000, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs });
+  const client = new KeepAliveClient({ origin: o.origin, connections: o.connections, timeoutMs: o.timeoutMs, headers: { authorization: o.authorization, "content-type": "application/json" } });
   const accepted: Accepted[] = [];
   const refused: Record<string, number> = {};
   const notAcceptedDueAt: number[] = [];
-  const headers = { authorization: o.authorization, "content-type": "application/json" };
   const total = totalRequests(o);
   const pending = new Set<Promise<void>>();
   let shed = 0;
@@ -58,18 +58,17 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
     const body = JSON.stringify({ to: `+${to}`, type: "text", text: { body: `benchmark message ${firstIndex + i} for an ordinary customer notification` } });
     const sentAt = performance.now();
     try {
-      const res = await pool.request({ method: "POST", path: "/v1/messages", headers, body });
-      const text = await res.body.text();
+      const res = await client.post("/v1/messages", body);
       const now = performance.now();
-      if (res.statusCode !== 201) {
-        refused[String(res.statusCode)] = (refused[String(res.statusCode)] ?? 0) + 1;
+      if (res.status !== 201) {
+        refused[String(res.status)] = (refused[String(res.status)] ?? 0) + 1;
         notAcceptedDueAt.push(epochOf(dueAt));
         return;
       }
-      const id = (JSON.parse(text) as { messages: { id: string }[] }).messages[0]?.id ?? "";
+      const id = (JSON.parse(res.body) as { messages: { id: string }[] }).messages[0]?.id ?? "";
       accepted.push({ id, acceptedAt: epochOf(now), latencyMs: now - dueAt, serviceMs: now - sentAt, measured });
     } catch (err) {
-      const code = (err as { code?: string }).code ?? "error";
+      const code = err instanceof RequestError ? err.code : "error";
       refused[code] = (refused[code] ?? 0) + 1;
       notAcceptedDueAt.push(epochOf(dueAt));
     }
@@ -104,6 +103,6 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
     await Promise.all(pending);
     return { accepted, refused, shed, notAcceptedDueAt, start: epochOf(start), windowStart: epochOf(windowStartPerf), windowEnd: epochOf(windowEndPerf) };
   } finally {
-    await pool.close();
+    client.close();
   }
 }
