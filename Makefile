@@ -104,6 +104,10 @@ bench: build ## benchmark one instance (the build output, as the image runs it):
 bench-status-writes: node_modules ## the CoreApp's batched status write alone, planner defaults vs index scans only (BENCH_ARGS="--early")
 	node --import tsx bench/status-writes.ts $(BENCH_ARGS)
 
+.PHONY: bench-load-client
+bench-load-client: node_modules ## what the load generator's HTTP client costs per request, against undici's (BENCH_ARGS="--rounds 3")
+	$(BENCH_NODE) bench/load-client-cost.ts $(BENCH_ARGS)
+
 .PHONY: bench-find-max
 bench-find-max: build ## raise the rate until p99 accept latency, loss or delivery breaks: the sustainable maximum
 	$(BENCH_NODE) bench/run.ts --find-max $(BENCH_ARGS)

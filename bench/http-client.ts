@@ -1,9 +1,10 @@
 // The load generator's HTTP client: keep-alive HTTP/1.1 over plain sockets, one request at a time on
 // each of a fixed number of connections, further requests waiting in order for a free one.
 // Why not undici, as everywhere else: the load generator shares the two cores with the instance it
-// measures. At 1000 requests/s on this VM undici's Pool.request cost the load generator 255–280 µs
-// of CPU per request, this client 145–152 (~50 of them the schedule's timer, in both); in a 300-s
-// `make bench`, 0.24 → 0.15 ms a message (bench/FINDINGS.md). It is that cheap because it does only
+// measures. At 1000 requests/s on this VM (`make bench-load-client`, the load's own timer and
+// bookkeeping included) it cost 229–256 µs of the load generator's CPU per request with undici's
+// Pool.request and 160–175 with this client; in 300-s `make bench` runs the load generator went
+// from 0.24 to 0.15 ms of CPU a message (bench/FINDINGS.md). It is that cheap because it does only
 // what the benchmark needs: POST a string, read an answer framed by content-length. Anything else
 // (chunked answers, TLS) fails the request with a code saying so.
 import { connect, type Socket } from "node:net";

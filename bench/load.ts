@@ -4,7 +4,7 @@
 // Latency counts from when a request was DUE, so time spent waiting behind a slow answer counts
 // too (no coordinated omission). Bounded: a fixed number of requests, a per-request timeout, and at
 // most `maxInFlight` outstanding (beyond it a request is shed and counted, not queued).
-import { KeepAliveClient, RequestError } from "./http-client.js";
+import { KeepAliveClient, RequestError, type Answer } from "./http-client.js";
 import { dueOffsetMs, totalRequests, type Schedule } from "./schedule.js";
 
 export interface LoadOptions extends Schedule {
@@ -16,6 +16,14 @@ export interface LoadOptions extends Schedule {
   readonly timeoutMs: number;
   /** Runs when the measured window starts and ends (sampling CPU and database counters). */
   readonly onWindow: (edge: "start" | "end") => void;
+  /** The HTTP client. Default: the keep-alive client of http-client.ts (load-client-cost.ts compares others). */
+  readonly client?: HttpClient;
+}
+
+/** What the load needs of an HTTP client; a failed request rejects (with a RequestError's code when it has one). */
+export interface HttpClient {
+  post(path: string, body: string): Promise<Answer>;
+  close(): Promise<void> | void;
 }
 
 export interface Accepted {
@@ -44,8 +52,10 @@ export interface LoadResult {
 
 const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
 
+export const jsonHeaders = (authorization: string) => ({ authorization, "content-type": "application/json" });
+
 export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadResult> {
-  const client = new KeepAliveClient({ origin: o.origin, connections: o.connections, timeoutMs: o.timeoutMs, headers: { authorization: o.authorization, "content-type": "application/json" } });
+  const client = o.client ?? new KeepAliveClient({ origin: o.origin, connections: o.connections, timeoutMs: o.timeoutMs, headers: jsonHeaders(o.authorization) });
   const accepted: Accepted[] = [];
   const refused: Record<string, number> = {};
   const notAcceptedDueAt: number[] = [];
@@ -103,6 +113,6 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
     await Promise.all(pending);
     return { accepted, refused, shed, notAcceptedDueAt, start: epochOf(start), windowStart: epochOf(windowStartPerf), windowEnd: epochOf(windowEndPerf) };
   } finally {
-    client.close();
+    await client.close();
   }
 }
