@@ -8,9 +8,9 @@ import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
-import { jsonHeaders, runOpenLoop, type HttpClient } from "./load.js";
+import { runOpenLoop, type HttpClient } from "./load.js";
 import { distribution } from "./stats.js";
+import { undiciClient } from "./undici-client.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,18 +29,10 @@ const rate = positive("rate"), seconds = positive("seconds"), rounds = positive(
 const authorization = "Bearer load-client-cost";
 const timeoutMs = 10_000;
 
-const undiciClient = (origin: string): HttpClient => {
-  const pool = new Pool(origin, { connections, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const headers = jsonHeaders(authorization);
-  return {
-    async post(path, body) {
-      const res = await pool.request({ method: "POST", path, headers, body });
-      return { status: res.statusCode, body: await res.body.text() };
-    },
-    close: () => pool.close(),
-  };
+const clients: Record<string, ((origin: string) => HttpClient) | undefined> = {
+  "http-client.ts": undefined,
+  "undici Pool.request": (origin) => undiciClient({ origin, authorization, connections, timeoutMs }),
 };
-const clients: Record<string, ((origin: string) => HttpClient) | undefined> = { "http-client.ts": undefined, "undici Pool.request": undiciClient };
 
 interface Result { readonly client: string; readonly round: number; readonly requests: number; readonly cpuUsPerRequest: { user: number; system: number }; readonly acceptMs: { p50: number; p99: number }; readonly notAccepted: number }
 

@@ -5,6 +5,7 @@
 // default: on 2 cores a second active CoreApp costs more CPU than it adds (--shards 1,2 compares).
 //   node --import tsx bench/run.ts [--rate 1000] [--seconds 60] [--warmup 20] [--cold-start] [--shards 1,2,4]
 //     [--find-max [--step 250] [--max-rate 6000]] [--durable] [--pg-statements] [--cpu-prof] [--trace-gc] [--keep-logs]
+//     [--client own|undici]
 // The roles run from dist/, as in the image (`make bench` builds it first). The warm-up raises the
 // offered rate linearly from 0 (find-max: from the previous step's rate) to the rate (schedule.ts);
 // --cold-start offers the full rate from the first second instead.
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     coreapps: { type: "string" },
     recipients: { type: "string", default: "10000" },
     connections: { type: "string", default: "64" },
+    client: { type: "string", default: "own" },
     "read-probability": { type: "string", default: "1" },
     format: { type: "string", default: "onprem" },
     "find-max": { type: "boolean", default: false },
@@ -57,6 +59,8 @@ const findMax = args["find-max"];
 const shardCounts = args.shards.split(",").map(Number);
 if (!shardCounts.every((s) => [1, 2, 4, 8, 16, 32].includes(s))) throw new Error("--shards: a comma-separated list of 1, 2, 4, 8, 16 or 32");
 if (args.format !== "onprem" && args.format !== "cloud") throw new Error("--format: onprem or cloud");
+if (args.client !== "own" && args.client !== "undici") throw new Error("--client: own or undici");
+const loadClient = args.client;
 const stepOptions = (rate: number, previousRate: number): StepOptions => ({
   rate,
   fromRate: args["cold-start"] ? rate : previousRate,
@@ -68,6 +72,7 @@ const stepOptions = (rate: number, previousRate: number): StepOptions => ({
   connections: num("connections"),
   maxInFlight: Math.max(1000, rate * 2),
   timeoutMs: 10_000,
+  client: loadClient,
 });
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");

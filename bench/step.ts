@@ -6,6 +6,7 @@ import { loadavg } from "node:os";
 import type { RunningSystem } from "../runtime/system/testing/instance.js";
 import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
+import { undiciClient } from "./undici-client.js";
 import { machineShares, type MachineShares } from "./machine.js";
 import type { Schedule } from "./schedule.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
@@ -19,6 +20,8 @@ export interface StepOptions extends Schedule {
   readonly connections: number;
   readonly maxInFlight: number;
   readonly timeoutMs: number;
+  /** The load generator's HTTP client: its own (http-client.ts) or undici's, as before it. */
+  readonly client: "own" | "undici";
 }
 
 export interface StepResult {
@@ -106,9 +109,11 @@ export async function runStep(system: RunningSystem, receiver: BenchReceiver, pr
   const received = await receiver.progress();
   const loadStart = loadavg()[0] ?? 0;
   const samples: Promise<Sample>[] = [];
+  const authorization = `Basic ${Buffer.from(`${system.env.WABA_API_KEY_ID ?? ""}:${system.secrets.apiKeySecret}`).toString("base64")}`;
   const load = await runOpenLoop({
     origin: system.webappUrl,
-    authorization: `Basic ${Buffer.from(`${system.env.WABA_API_KEY_ID ?? ""}:${system.secrets.apiKeySecret}`).toString("base64")}`,
+    authorization,
+    client: o.client === "undici" ? undiciClient({ origin: system.webappUrl, authorization, connections: o.connections, timeoutMs: o.timeoutMs }) : undefined,
     rate: o.rate, fromRate: o.fromRate, warmupMs: o.warmupMs, durationMs: o.durationMs, recipients: o.recipients,
     connections: o.connections, maxInFlight: o.maxInFlight, timeoutMs: o.timeoutMs,
     onWindow: () => { samples.push(probes.sample()); },
