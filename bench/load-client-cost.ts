@@ -8,7 +8,7 @@ import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runOpenLoop, type HttpClient } from "./load.js";
+import { runOpenLoop, type LoadClient } from "./load.js";
 import { distribution } from "./stats.js";
 import { undiciClient } from "./undici-client.js";
 
@@ -29,7 +29,7 @@ const rate = positive("rate"), seconds = positive("seconds"), rounds = positive(
 const authorization = "Bearer load-client-cost";
 const timeoutMs = 10_000;
 
-const clients: Record<string, ((origin: string) => HttpClient) | undefined> = {
+const clients: Record<string, ((origin: string) => LoadClient) | undefined> = {
   "http-client.ts": undefined,
   "undici Pool.request": (origin) => undiciClient({ origin, authorization, connections, timeoutMs }),
 };

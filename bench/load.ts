@@ -4,7 +4,7 @@
 // Latency counts from when a request was DUE, so time spent waiting behind a slow answer counts
 // too (no coordinated omission). Bounded: a fixed number of requests, a per-request timeout, and at
 // most `maxInFlight` outstanding (beyond it a request is shed and counted, not queued).
-import { KeepAliveClient, RequestError, type Answer } from "./http-client.js";
+import { KeepAliveClient, type Answer } from "./http-client.js";
 import { dueOffsetMs, totalRequests, type Schedule } from "./schedule.js";
 
 export interface LoadOptions extends Schedule {
@@ -17,11 +17,11 @@ export interface LoadOptions extends Schedule {
   /** Runs when the measured window starts and ends (sampling CPU and database counters). */
   readonly onWindow: (edge: "start" | "end") => void;
   /** The HTTP client. Default: the keep-alive client of http-client.ts (load-client-cost.ts compares others). */
-  readonly client?: HttpClient;
+  readonly client?: LoadClient;
 }
 
-/** What the load needs of an HTTP client; a failed request rejects (with a RequestError's code when it has one). */
-export interface HttpClient {
+/** What the load needs of an HTTP client. A failed request rejects; an error's `code` is what it is counted under. */
+export interface LoadClient {
   post(path: string, body: string): Promise<Answer>;
   close(): Promise<void> | void;
 }
@@ -78,8 +78,9 @@ export async function runOpenLoop(o: LoadOptions, firstIndex = 0): Promise<LoadR
       const id = (JSON.parse(res.body) as { messages: { id: string }[] }).messages[0]?.id ?? "";
       accepted.push({ id, acceptedAt: epochOf(now), latencyMs: now - dueAt, serviceMs: now - sentAt, measured });
     } catch (err) {
-      const code = err instanceof RequestError ? err.code : "error";
-      refused[code] = (refused[code] ?? 0) + 1;
+      const code = (err as { code?: unknown }).code;
+      const key = typeof code === "string" ? code : "error";
+      refused[key] = (refused[key] ?? 0) + 1;
       notAcceptedDueAt.push(epochOf(dueAt));
     }
   };

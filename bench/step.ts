@@ -6,12 +6,12 @@ import { loadavg } from "node:os";
 import type { RunningSystem } from "../runtime/system/testing/instance.js";
 import { HttpClient } from "../runtime/system/testing/http.js";
 import { runOpenLoop } from "./load.js";
-import { undiciClient } from "./undici-client.js";
 import { machineShares, type MachineShares } from "./machine.js";
 import type { Schedule } from "./schedule.js";
 import { cpuPercent, histogramBuckets, metricValue, tableDeltas, type Probes, type Sample, type TableCounters } from "./probes.js";
 import type { BenchReceiver } from "./receiver.js";
 import { distribution, rateIn, shortfalls, timeline, type Distribution, type Slot, type TimedRequest } from "./stats.js";
+import { undiciClient } from "./undici-client.js";
 
 export interface StepOptions extends Schedule {
   /** Longest wait after the load for the last `delivered` webhook. */
