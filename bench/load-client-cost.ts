@@ -34,7 +34,7 @@ const clients: Record<string, ((origin: string) => LoadClient) | undefined> = {
   "undici Pool.request": (origin) => undiciClient({ origin, authorization, connections, timeoutMs }),
 };
 
-interface Result { readonly client: string; readonly round: number; readonly requests: number; readonly cpuUsPerRequest: { user: number; system: number }; readonly acceptMs: { p50: number; p99: number }; readonly notAccepted: number }
+interface Result { readonly client: string; readonly round: number; readonly requests: number; readonly cpuUsPerRequest: { user: number; system: number }; readonly answerMs: { p50: number; p99: number }; readonly notAccepted: number }
 
 const server = fork(new URL("./answering-server.ts", import.meta.url), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
 const results: Result[] = [];
@@ -56,7 +56,7 @@ try {
       const latency = distribution(measured.map((a) => a.latencyMs));
       const per = (us: number) => Math.round(us / measured.length);
       const notAccepted = Object.values(load.refused).reduce((x, y) => x + y, 0) + load.shed;
-      results.push({ client: name, round, requests: measured.length, cpuUsPerRequest: { user: per(cpu.user), system: per(cpu.system) }, acceptMs: { p50: latency.p50, p99: latency.p99 }, notAccepted });
+      results.push({ client: name, round, requests: measured.length, cpuUsPerRequest: { user: per(cpu.user), system: per(cpu.system) }, answerMs: { p50: latency.p50, p99: latency.p99 }, notAccepted });
     }
   }
 } finally {
@@ -67,7 +67,7 @@ process.stdout.write(`load generator CPU per request at ${rate}/s over ${seconds
 process.stdout.write("client                 round  µs/request (user+system)  answer p50/p99 ms  not accepted\n");
 for (const r of results) {
   const cpu = `${r.cpuUsPerRequest.user + r.cpuUsPerRequest.system} (${r.cpuUsPerRequest.user}+${r.cpuUsPerRequest.system})`;
-  process.stdout.write(`${r.client.padEnd(23)}${String(r.round).padEnd(7)}${cpu.padEnd(26)}${`${r.acceptMs.p50.toFixed(1)}/${r.acceptMs.p99.toFixed(1)}`.padEnd(19)}${r.notAccepted}\n`);
+  process.stdout.write(`${r.client.padEnd(23)}${String(r.round).padEnd(7)}${cpu.padEnd(26)}${`${r.answerMs.p50.toFixed(1)}/${r.answerMs.p99.toFixed(1)}`.padEnd(19)}${r.notAccepted}\n`);
 }
 const dir = resolve(import.meta.dirname, "results");
 mkdirSync(dir, { recursive: true });
