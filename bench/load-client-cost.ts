@@ -5,10 +5,9 @@
 // window per request. Prints a table; writes bench/results/load-client-<timestamp>.json.
 //   node --import tsx bench/load-client-cost.ts [--rate 1000] [--seconds 10] [--rounds 2] [--connections 64]
 import { fork } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runOpenLoop, type LoadClient } from "./load.js";
+import { writeResults } from "./results-file.js";
 import { distribution } from "./stats.js";
 import { undiciClient } from "./undici-client.js";
 
@@ -39,8 +38,8 @@ interface Result { readonly client: string; readonly round: number; readonly req
 const server = fork(new URL("./answering-server.ts", import.meta.url), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
 const results: Result[] = [];
 try {
-  const port = await new Promise<number>((resolvePort, reject) => {
-    server.once("message", (m) => { resolvePort(Number(m)); });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("message", (m) => { resolve(Number(m)); });
     server.once("exit", () => { reject(new Error("the answering server exited")); });
   });
   const origin = `http://127.0.0.1:${port}`;
@@ -69,8 +68,4 @@ for (const r of results) {
   const cpu = `${r.cpuUsPerRequest.user + r.cpuUsPerRequest.system} (${r.cpuUsPerRequest.user}+${r.cpuUsPerRequest.system})`;
   process.stdout.write(`${r.client.padEnd(23)}${String(r.round).padEnd(7)}${cpu.padEnd(26)}${`${r.answerMs.p50.toFixed(1)}/${r.answerMs.p99.toFixed(1)}`.padEnd(19)}${r.notAccepted}\n`);
 }
-const dir = resolve(import.meta.dirname, "results");
-mkdirSync(dir, { recursive: true });
-const file = resolve(dir, `load-client-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, JSON.stringify({ args, results }, null, 1));
-process.stdout.write(`figures written to ${file}\n`);
+writeResults("load-client", { args, results });

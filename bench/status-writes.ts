@@ -5,8 +5,6 @@
 // is nearly empty, which is when a prepared statement's generic plan gets chosen. Prints a table;
 // writes bench/results/status-writes-<timestamp>.json.
 //   node --import tsx bench/status-writes.ts [--messages 30000] [--batch 37] [--early]
-import { mkdirSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type pg from "pg";
 import { claimShard } from "../runtime/coreapp/lease.js";
@@ -18,6 +16,7 @@ import { createTestDatabase, startPostgres } from "../runtime/db/testing/postgre
 import { applyShardCount } from "../runtime/sharding/shard-map.js";
 import { insertMessages, messageRow } from "../runtime/webapp/messages/accept.js";
 import type { OutboundMessage } from "../runtime/webapp/messages/schema.js";
+import { writeResults } from "./results-file.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -91,8 +90,4 @@ process.stdout.write("pool                         µs/status sent/delivered/rea
 for (const r of results) {
   process.stdout.write(`${r.pool.padEnd(29)}${statuses.map((s) => r.usPerStatus[s]).join("/").padEnd(31)}${String(r.totalSeconds).padEnd(9)}${r.messagesSeqScans}\n`);
 }
-const dir = resolve(import.meta.dirname, "results");
-mkdirSync(dir, { recursive: true });
-const file = resolve(dir, `status-writes-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, JSON.stringify({ args, postgres: "fsync off (test server)", results }, null, 1));
-process.stdout.write(`figures written to ${file}\n`);
+writeResults("status-writes", { args, postgres: "fsync off (test server)", results });
