@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import request from "supertest";
 import { Sealer } from "../crypto/at-rest.js";
+import { insertEvents, messageEvent, statusEvent } from "../webhook/testing/events.js";
 import { basic, expectApiError, keyPair, monitoringKey, startHarness, type Harness } from "./testing/harness.js";
 
 jest.setTimeout(60_000);
@@ -147,6 +148,19 @@ describe("settings, shards, media, contacts and health", () => {
     } finally {
       await h.pool.query("DELETE FROM coreapp_nodes");
       await h.app.webapp.context.cluster.refreshNow();
+    }
+  });
+
+  it("counts webhook events in the app stats, an outbox row holding a batch as all its events", async () => {
+    const statuses = Array.from({ length: 12 }, (_, i) => statusEvent(`wamid.stats${i}`, "sent"));
+    const [pending, dead] = await insertEvents(h.pool, sealer, [...statuses, messageEvent("wamid.stats-in")], 5); // rows of 5, 5, 2 statuses and the message
+    try {
+      await h.pool.query("UPDATE webhook_outbox SET fanned_out = true WHERE id = ANY($1::bigint[])", [[pending, dead]]);
+      await h.pool.query("INSERT INTO webhook_deliveries (event_id, endpoint, state) VALUES ($1, 'application', 'pending'), ($2, 'application', 'dead')", [pending, dead]);
+      const stats = await api().get("/v1/stats/app").set("authorization", `Apikey ${monitoringKey}`);
+      expect(stats.body.stats.app.webhooks).toEqual({ pending: 5, delivered: 0, dead: 5, events_not_fanned_out: 3 });
+    } finally {
+      await h.pool.query("DELETE FROM webhook_outbox");
     }
   });
 

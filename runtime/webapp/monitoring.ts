@@ -25,8 +25,10 @@ export function monitoringRoutes(ctx: WebappContext): Router {
   router.get("/v1/stats/app", monitor, async (_req, res) => {
     const [messages, deliveries, outbox, inbound] = await Promise.all([
       ctx.pool.query<{ k: string; n: string }>("SELECT status AS k, count(*) AS n FROM messages GROUP BY status"),
-      ctx.pool.query<{ k: string; n: string }>("SELECT state AS k, count(*) AS n FROM webhook_deliveries GROUP BY state"),
-      ctx.pool.query<{ n: string }>("SELECT count(*) AS n FROM webhook_outbox WHERE NOT fanned_out"),
+      // Events, not rows: an outbox row may hold a batch (migration 7).
+      ctx.pool.query<{ k: string; n: string }>(
+        "SELECT d.state AS k, sum(coalesce(o.events, 1)) AS n FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id GROUP BY d.state"),
+      ctx.pool.query<{ n: string }>("SELECT coalesce(sum(coalesce(events, 1)), 0) AS n FROM webhook_outbox WHERE NOT fanned_out"),
       ctx.pool.query<{ n: string }>("SELECT count(*) AS n FROM inbound_messages"),
     ]);
     const byStatus = countsBy(messages.rows);

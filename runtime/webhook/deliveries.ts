@@ -4,31 +4,33 @@
 // dispatcher that dies mid-POST therefore loses nothing: the lease runs out, the rows are due
 // again and are POSTed again (at-least-once; receivers dedupe by id).
 import type pg from "pg";
+import { withinEvents } from "./outbox.js";
+import type { OutboxRow } from "./payload.js";
 
-export interface ClaimedDelivery {
+export interface ClaimedDelivery extends OutboxRow {
   readonly id: string;
   readonly eventId: string;
   /** Attempts including this one. */
   readonly attempts: number;
-  readonly kind: string;
-  /** The sealed event. */
-  readonly payload: Buffer;
   readonly createdAt: Date;
 }
 
+/** Due deliveries of an endpoint whose rows hold up to `limit` events, leased for `leaseMs`. */
 export async function claimDue(db: pg.Pool, endpoint: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  const { rows } = await db.query<{ id: string; event_id: string; attempts: number; kind: string; payload: Buffer; created_at: Date }>(/* sql */ `
+  const { rows } = await db.query<{ id: string; event_id: string; attempts: number; kind: string; payload: Buffer; events: number | null; created_at: Date }>(/* sql */ `
     UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
     FROM webhook_outbox o
-    WHERE d.id = ANY(ARRAY(
-      SELECT id FROM webhook_deliveries
-      WHERE endpoint = $1 AND state = 'pending' AND next_attempt_at <= now()
-      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-    )) AND o.id = d.event_id
-    RETURNING d.id, d.event_id, d.attempts, o.kind, o.payload, o.created_at`,
+    WHERE d.id = ANY(ARRAY(${withinEvents(`(
+      SELECT l.id, l.next_attempt_at, e.events FROM (
+        SELECT id, event_id, next_attempt_at FROM webhook_deliveries
+        WHERE endpoint = $1 AND state = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      ) l JOIN webhook_outbox e ON e.id = l.event_id
+    ) locked`, "next_attempt_at, id", "$2")})) AND o.id = d.event_id
+    RETURNING d.id, d.event_id, d.attempts, o.kind, o.payload, o.events, o.created_at`,
   [endpoint, limit, leaseMs]);
   return rows
-    .map((r) => ({ id: r.id, eventId: r.event_id, attempts: r.attempts, kind: r.kind, payload: r.payload, createdAt: r.created_at }))
+    .map((r) => ({ id: r.id, eventId: r.event_id, attempts: r.attempts, kind: r.kind, payload: r.payload, events: r.events, createdAt: r.created_at }))
     .sort((a, b) => Number(BigInt(a.eventId) - BigInt(b.eventId)));
 }
 

@@ -346,6 +346,49 @@ describe("the webhook dispatcher", () => {
     }
   });
 
+  it("delivers batch rows whole, over POSTs of the batch size, without delivery rows, and retries them after a failure", async () => {
+    const r = await receiver({ secret: "s" });
+    await writeApplicationSettings(pool, sealer, { backoffMs: 100, maxBackoffMs: 200 });
+    const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }], { WABA_WEBHOOK_BATCH_SIZE: "20" });
+    const fast = [...statuses(100, "fast"), ...Array.from({ length: 5 }, (_, i) => messageEvent(`wamid.in${i}`))];
+    const ids = await insertEvents(pool, sealer, fast, 7);
+    expect(ids).toHaveLength(16);
+
+    await r.waitFor((x) => fast.every((e) => x.events.has(keyOf(e))), 10_000, "105 events");
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_outbox")) === 0, "the batch rows to be deleted");
+    expect(await count("SELECT count(*) AS n FROM webhook_deliveries")).toBe(0);
+    expect(Math.max(...r.requests.map((x) => x.keys.length))).toBe(20);
+
+    r.respond({ status: 503 });
+    const retried = statuses(30, "retried");
+    await insertEvents(pool, sealer, retried, 7);
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE last_error = 'HTTP 503'")) === 5, "5 failed batch rows");
+    r.respond({ status: 200 });
+    await r.waitFor((x) => retried.every((e) => x.events.has(keyOf(e))), 10_000, "the retried events");
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_outbox")) === 0, "the retried rows to be deleted");
+    expect(r.duplicates).toBe(0);
+    const endpoint = operatorEndpointId(r.url);
+    await eventually(async () => sample(await scrape(service), "waba_webhook_deliveries_total", { endpoint, result: "delivered" }) === 135, "135 delivered events counted");
+    const metrics = await scrape(service);
+    expect(sample(metrics, "waba_webhook_fanned_out_events_total")).toBe(135);
+    expect(sample(metrics, "waba_webhook_deliveries_total", { endpoint, result: "retry" })).toBeGreaterThanOrEqual(30);
+  });
+
+  it("makes a batch row that keeps failing a dead letter, counted in events", async () => {
+    const r = await receiver();
+    r.respond({ status: 500 });
+    await writeApplicationSettings(pool, sealer, { backoffMs: 50, maxBackoffMs: 100 });
+    const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }], { WABA_WEBHOOK_MAX_ATTEMPTS: "2" });
+    await insertEvents(pool, sealer, statuses(12), 5);
+
+    await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'")) === 3, "3 dead batch rows");
+    const endpoint = operatorEndpointId(r.url);
+    await eventually(async () => sample(await scrape(service), "waba_webhook_dead_letters", { endpoint }) === 12, "12 dead letters in the gauge");
+    const metrics = await scrape(service);
+    expect(sample(metrics, "waba_webhook_deliveries_total", { endpoint, result: "dead" })).toBe(12);
+    expect(sample(metrics, "waba_webhook_deliveries_total", { endpoint, result: "retry" })).toBe(12);
+  });
+
   it("is unready until the schema is there, then ready", async () => {
     const empty = await createTestDatabase(process.env.WABA_TEST_DATABASE_URL!);
     const e = webhookEnv(empty.url, []);

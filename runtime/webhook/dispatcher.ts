@@ -169,7 +169,7 @@ export class Dispatcher {
       const result = await fanOut(this.options.db, pairs, limit);
       this.metrics.fannedOut.inc(result.events);
       for (const id of result.endpoints) this.runners.get(id)?.wake();
-      if (result.events < limit) return;
+      if (result.rows < limit) return;
     }
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from "../observability/logger.js";
 import { afterFailure, type RetryPolicy } from "./backoff.js";
 import { claimDue, markDelivered, markFailed, nextDue, type ClaimedDelivery, type Failure } from "./deliveries.js";
 import type { Endpoint } from "./endpoints.js";
-import { decodeEvent, planPosts, type WebhookEvent } from "./payload.js";
+import { eventsIn, openRow, planPosts, type WebhookEvent } from "./payload.js";
 import { countDelivered, persist, postEvents, type PostContext } from "./post.js";
 import { Slots } from "./slots.js";
 
@@ -24,7 +24,7 @@ export interface RunnerContext extends PostContext {
 
 interface Item {
   readonly row: ClaimedDelivery;
-  readonly event: WebhookEvent;
+  readonly events: WebhookEvent[];
 }
 
 export class EndpointRunner {
@@ -87,51 +87,56 @@ export class EndpointRunner {
         if (next) this.wakeAt(next.getTime());
         return;
       }
-      if (claimed.length === this.ctx.batchSize && this.slots.size < endpoint.maxConcurrentRequests) this.slots.start();
+      if (eventsIn(claimed) >= this.ctx.batchSize && this.slots.size < endpoint.maxConcurrentRequests) this.slots.start();
       await this.deliver(endpoint, claimed);
     }
   }
 
   private async deliver(endpoint: Endpoint, claimed: readonly ClaimedDelivery[]): Promise<void> {
     const items: Item[] = [];
-    const unreadable: Failure[] = [];
+    const unreadable: ClaimedDelivery[] = [];
     for (const row of claimed) {
       try {
-        items.push({ row, event: decodeEvent(row.kind, this.ctx.sealer.openJson(row.payload)) });
+        items.push({ row, events: openRow(row, (sealed) => this.ctx.sealer.openJson(sealed)) });
       } catch {
-        unreadable.push({ id: row.id, retryInMs: undefined });
+        unreadable.push(row);
       }
     }
     if (unreadable.length) {
       // Retrying cannot help a payload that does not open or parse: a dead letter at once.
-      await this.persist(() => markFailed(this.ctx.db, unreadable, "the event cannot be opened or is not a valid event"));
-      this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "dead" }, unreadable.length);
+      await this.persist(() => markFailed(this.ctx.db, unreadable.map((row) => ({ id: row.id, retryInMs: undefined })), "the event cannot be opened or is not a valid event"));
+      this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "dead" }, eventsIn(unreadable));
       this.ctx.logger.error({ endpoint: endpoint.id, deliveries: unreadable.length }, "unreadable webhook events made dead letters");
     }
-    for (const post of planPosts(items, this.ctx.batchSize)) await this.post(endpoint, post);
+    const missed = new Set<Item>();
+    let error = "";
+    for (const post of planPosts(items, this.ctx.batchSize)) {
+      const result = await postEvents(this.ctx, endpoint, post.events);
+      this.lastPostFailed = !result.ok;
+      if (!result.ok) {
+        error = result.error;
+        for (const i of post.items) missed.add(i);
+      }
+    }
+    const delivered = items.filter((i) => !missed.has(i)).map((i) => i.row);
+    if (delivered.length) {
+      await this.persist(() => markDelivered(this.ctx.db, delivered.map((row) => row.id)));
+      countDelivered(this.ctx.metrics, endpoint.id, delivered);
+    }
+    if (missed.size) await this.recordFailure(endpoint, [...missed].map((i) => i.row), error);
   }
 
-  private async post(endpoint: Endpoint, items: readonly Item[]): Promise<void> {
-    const result = await postEvents(this.ctx, endpoint, items.map((i) => i.event));
-    const labels = { endpoint: endpoint.id };
-    this.lastPostFailed = !result.ok;
-    if (result.ok) {
-      await this.persist(() => markDelivered(this.ctx.db, items.map((i) => i.row.id)));
-      countDelivered(this.ctx.metrics, endpoint.id, items.map((i) => i.row.createdAt));
-      return;
-    }
+  private async recordFailure(endpoint: Endpoint, rows: readonly ClaimedDelivery[], error: string): Promise<void> {
     const policy = this.ctx.retryPolicy();
     const now = Date.now();
-    const failures = items.map(({ row }): Failure => {
-      const next = afterFailure(policy, row.attempts, now - row.createdAt.getTime());
-      return { id: row.id, retryInMs: next.dead ? undefined : next.delayMs };
-    });
-    await this.persist(() => markFailed(this.ctx.db, failures, result.error));
-    const retries = failures.filter((f) => f.retryInMs !== undefined);
-    const dead = failures.length - retries.length;
-    if (retries.length) this.ctx.metrics.deliveries.inc({ ...labels, result: "retry" }, retries.length);
-    if (dead) this.ctx.metrics.deliveries.inc({ ...labels, result: "dead" }, dead);
-    this.ctx.logger.warn({ endpoint: endpoint.id, error: result.error, retries: retries.length, dead }, "webhook POST failed");
+    const outcomes = rows.map((row) => ({ row, next: afterFailure(policy, row.attempts, now - row.createdAt.getTime()) }));
+    const failures = outcomes.map(({ row, next }): Failure => ({ id: row.id, retryInMs: next.dead ? undefined : next.delayMs }));
+    await this.persist(() => markFailed(this.ctx.db, failures, error));
+    const retries = eventsIn(outcomes.filter((o) => !o.next.dead).map((o) => o.row));
+    const dead = eventsIn(rows) - retries;
+    if (retries) this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "retry" }, retries);
+    if (dead) this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "dead" }, dead);
+    this.ctx.logger.warn({ endpoint: endpoint.id, error, retries, dead }, "webhook POST failed");
   }
 
   private wakeAt(dueAt: number): void {

@@ -12,14 +12,14 @@ import { markFailed, type Failure } from "./deliveries.js";
 import type { Endpoint } from "./endpoints.js";
 import type { RunnerContext } from "./endpoint-runner.js";
 import { claimFresh, deleteEvents, fanOutAfterFailure, type FreshEvent, type FreshOutcome } from "./outbox.js";
-import { decodeEvent, planPosts, type EventKind, type WebhookEvent } from "./payload.js";
+import { eventsIn, openRow, planPosts, type EventKind, type WebhookEvent } from "./payload.js";
 import { countDelivered, persist, postEvents } from "./post.js";
 import { Slots } from "./slots.js";
 
 interface Item {
   readonly row: FreshEvent;
   /** undefined: the payload does not open or parse. */
-  readonly event: WebhookEvent | undefined;
+  readonly events: WebhookEvent[] | undefined;
 }
 
 /**
@@ -79,9 +79,10 @@ export class FastLane {
         if (this.slots.takeWake()) continue;
         return;
       }
-      this.ctx.metrics.fannedOut.inc(claimed.length);
+      const events = eventsIn(claimed);
+      this.ctx.metrics.fannedOut.inc(events);
       const maxSlots = Math.min(...endpoints.map((e) => e.maxConcurrentRequests));
-      if (claimed.length === this.ctx.batchSize && this.slots.size < maxSlots) this.slots.start();
+      if (events >= this.ctx.batchSize && this.slots.size < maxSlots) this.slots.start();
       await this.deliver(endpoints, claimed);
     }
   }
@@ -89,29 +90,32 @@ export class FastLane {
   private async deliver(endpoints: readonly Endpoint[], claimed: readonly FreshEvent[]): Promise<void> {
     const items: Item[] = claimed.map((row) => {
       try {
-        return { row, event: decodeEvent(row.kind, this.ctx.sealer.openJson(row.payload)) };
+        return { row, events: openRow(row, (sealed) => this.ctx.sealer.openJson(sealed)) };
       } catch {
-        return { row, event: undefined };
+        return { row, events: undefined };
       }
     });
-    // Per endpoint, the events it subscribed to and which of them it took.
+    // Per endpoint, the rows it subscribed to and which of them it took (every POST of their events succeeded).
     const results = await Promise.all(endpoints.map(async (endpoint) => {
       const mine = items.filter((i) => endpoint.kinds.includes(i.row.kind as EventKind));
-      const readable = mine.filter((i): i is Item & { event: WebhookEvent } => i.event !== undefined);
-      const took = new Set<string>();
+      const readable = mine.filter((i): i is Item & { events: WebhookEvent[] } => i.events !== undefined);
+      const missed = new Set<Item>();
       let error = "the event cannot be opened or is not a valid event";
       for (const post of planPosts(readable, this.ctx.batchSize)) {
-        const result = await postEvents(this.ctx, endpoint, post.map((i) => i.event));
-        if (result.ok) for (const i of post) took.add(i.row.id);
-        else error = result.error;
+        const result = await postEvents(this.ctx, endpoint, post.events);
+        if (!result.ok) {
+          error = result.error;
+          for (const i of post.items) missed.add(i);
+        }
       }
+      const took = new Set(readable.filter((i) => !missed.has(i)).map((i) => i.row.id));
       return { endpoint, mine, took, error };
     }));
     const failedIds = new Set(results.flatMap((r) => r.mine.filter((i) => !r.took.has(i.row.id)).map((i) => i.row.id)));
     const done = claimed.filter((row) => !failedIds.has(row.id));
     if (done.length) await this.persist(() => deleteEvents(this.ctx.db, done.map((row) => row.id)));
     if (failedIds.size) await this.fail(results, failedIds);
-    for (const r of results) countDelivered(this.ctx.metrics, r.endpoint.id, r.mine.filter((i) => r.took.has(i.row.id)).map((i) => i.row.createdAt));
+    for (const r of results) countDelivered(this.ctx.metrics, r.endpoint.id, r.mine.filter((i) => r.took.has(i.row.id)).map((i) => i.row));
   }
 
   /** The failed events become ordinary fanned-out events, their failed attempt recorded as a runner's would be. */
@@ -127,14 +131,14 @@ export class FastLane {
       // None when another dispatcher fanned these events out meanwhile: they are its to retry.
       const pending = made.filter((d) => d.endpoint === r.endpoint.id);
       if (pending.length === 0) continue;
-      const failures = pending.map((d): Failure => {
+      const failures = pending.map((d): Failure & { events: number | null } => {
         const item = byId.get(d.eventId);
-        const next = item?.event === undefined ? { dead: true as const } : afterFailure(policy, 1, now - item.row.createdAt.getTime());
-        return { id: d.id, retryInMs: next.dead ? undefined : next.delayMs };
+        const next = item?.events === undefined ? { dead: true as const } : afterFailure(policy, 1, now - item.row.createdAt.getTime());
+        return { id: d.id, retryInMs: next.dead ? undefined : next.delayMs, events: item?.row.events ?? null };
       });
       await this.persist(() => markFailed(this.ctx.db, failures, r.error));
-      const retries = failures.filter((f) => f.retryInMs !== undefined).length;
-      const dead = failures.length - retries;
+      const retries = eventsIn(failures.filter((f) => f.retryInMs !== undefined));
+      const dead = eventsIn(failures) - retries;
       if (retries) this.ctx.metrics.deliveries.inc({ endpoint: r.endpoint.id, result: "retry" }, retries);
       if (dead) this.ctx.metrics.deliveries.inc({ endpoint: r.endpoint.id, result: "dead" }, dead);
       this.ctx.logger.warn({ endpoint: r.endpoint.id, error: r.error, retries, dead }, "webhook POST failed");

@@ -13,6 +13,7 @@ import { startOpsServer } from "../observability/ops-server.js";
 import { Dispatcher } from "./dispatcher.js";
 import { operatorEndpoints } from "./endpoints.js";
 import { defaultMaxConcurrentRequests } from "./settings.js";
+import { dispatcherApplicationName } from "./payload.js";
 
 export interface WebhookService {
   /** The ops server's port (WABA_PORT, or the one picked for 0). */
@@ -36,7 +37,7 @@ export async function startWebhook(config: RoleConfig<"webhook">, logger: Logger
     throw new ConfigError(`invalid environment for role webhook:\n  ${(err as Error).message}`);
   }
   const sealer = await Sealer.fromBase64Key(config.WABA_ENCRYPTION_KEY);
-  const db = createPool(config, logger, { max: 20, applicationName: "waba-webhook" });
+  const db = createPool(config, logger, { max: 20, applicationName: dispatcherApplicationName });
   const registry = tuning.registry ?? metricsRegistry();
   const dispatcher = new Dispatcher({
     db, sealer, logger, registry,

@@ -1,28 +1,31 @@
 // The outbox side: fanning new events out into one delivery per subscribed endpoint, and the
 // periodic sweep that keeps the two tables bounded.
 import type pg from "pg";
+import type { OutboxRow } from "./payload.js";
 
 /** NOTIFYed by producers in the transaction that inserts outbox rows (a hint; we also poll). */
 export const outboxChannel = "waba_outbox";
 
 export interface FanOutResult {
-  /** Events taken from the outbox (fanned out, or deleted when no endpoint wants their kind). */
+  /** Rows taken from the outbox (fanned out, or deleted when no endpoint wants their kind). */
+  readonly rows: number;
+  /** The events they hold. */
   readonly events: number;
   /** Endpoints that received new deliveries. */
   readonly endpoints: string[];
 }
 
 /**
- * Claims up to `limit` new events and, in one statement (one transaction), creates a delivery per
- * (event, endpoint) whose kind the endpoint subscribed to, marks them fanned out, and deletes the
- * events nobody subscribed to. No event is fanned out twice: the rows are locked (concurrent
+ * Claims up to `limit` new rows (one event or a batch each) and, in one statement (one
+ * transaction), creates a delivery per (row, endpoint) whose kind the endpoint subscribed to,
+ * marks them fanned out, and deletes the events nobody subscribed to. No event is fanned out twice: the rows are locked (concurrent
  * dispatchers skip them) and a waiting statement re-checks `NOT fanned_out` on the committed row;
  * the unique (event_id, endpoint) is the backstop. None is skipped: an event leaves the partial
  * index only in the transaction that created its deliveries. Events the fast path has claimed
  * (see claimFresh) are left alone until their claim runs out.
  */
 export async function fanOut(db: pg.Pool, pairs: { endpoints: string[]; kinds: string[] }, limit: number): Promise<FanOutResult> {
-  const { rows } = await db.query<{ events: number; endpoints: string[] | null }>(/* sql */ `
+  const { rows } = await db.query<{ rows: number; events: number; endpoints: string[] | null }>(/* sql */ `
     WITH batch AS (
       SELECT id, kind FROM webhook_outbox WHERE NOT fanned_out AND (claimed_until IS NULL OR claimed_until <= now())
       ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
@@ -36,45 +39,53 @@ export async function fanOut(db: pg.Pool, pairs: { endpoints: string[]; kinds: s
     ), unwanted AS (
       DELETE FROM webhook_outbox o USING batch b
       WHERE o.id = b.id AND NOT EXISTS (SELECT 1 FROM subscribed s WHERE s.kind = b.kind)
-      RETURNING o.id
+      RETURNING o.events
     ), marked AS (
       UPDATE webhook_outbox o SET fanned_out = true FROM batch b
       WHERE o.id = b.id AND EXISTS (SELECT 1 FROM subscribed s WHERE s.kind = b.kind)
-      RETURNING o.id
+      RETURNING o.events
     )
-    SELECT (SELECT count(*) FROM marked)::int + (SELECT count(*) FROM unwanted)::int AS events,
-           (SELECT array_agg(DISTINCT endpoint) FROM created) AS endpoints`,
+    SELECT count(*)::int AS rows, coalesce(sum(coalesce(events, 1)), 0)::int AS events,
+           (SELECT array_agg(DISTINCT endpoint) FROM created) AS endpoints
+    FROM (SELECT events FROM marked UNION ALL SELECT events FROM unwanted) taken`,
   [pairs.endpoints, pairs.kinds, limit]);
   const row = rows[0];
-  return { events: row?.events ?? 0, endpoints: row?.endpoints ?? [] };
+  return { rows: row?.rows ?? 0, events: row?.events ?? 0, endpoints: row?.endpoints ?? [] };
 }
 
-export interface FreshEvent {
+export interface FreshEvent extends OutboxRow {
   readonly id: string;
-  readonly kind: string;
-  /** The sealed event. */
-  readonly payload: Buffer;
   readonly createdAt: Date;
 }
 
 /**
- * The fast path's claim: up to `limit` new events with an id above `after`, leased for `leaseMs`
- * (a HOT update of `claimed_until`, no index entries), oldest first. Events whose claim ran out
- * (a dispatcher died mid-POST) are claimed again.
+ * Of rows locked in a CTE or subquery `locked` (id, events, in claim order), those the claim
+ * takes: rows while fewer than `limit` events come before them (at least one row), so that a
+ * claim's events fit a POST or two of the batch size whatever the rows hold.
+ */
+export const withinEvents = (locked: string, order: string, limit: string) => /* sql */ `
+  SELECT id FROM (
+    SELECT id, sum(coalesce(events, 1)) OVER (ORDER BY ${order}) - coalesce(events, 1) AS before FROM ${locked}
+  ) w WHERE before < ${limit}`;
+
+/**
+ * The fast path's claim: new rows with an id above `after` holding up to `limit` events, leased
+ * for `leaseMs` (a HOT update of `claimed_until`, no index entries), oldest first. Rows whose
+ * claim ran out (a dispatcher died mid-POST) are claimed again.
  */
 export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number, after: bigint): Promise<FreshEvent[]> {
-  const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; created_at: Date }>({
+  const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; events: number | null; created_at: Date }>({
     name: "waba_webhook_claim_fresh",
     text: /* sql */ `
       UPDATE webhook_outbox o SET claimed_until = now() + $2 * interval '1 millisecond'
-      WHERE o.id = ANY(ARRAY(
-        SELECT id FROM webhook_outbox WHERE NOT fanned_out AND id > $3 AND (claimed_until IS NULL OR claimed_until <= now())
+      WHERE o.id = ANY(ARRAY(${withinEvents(`(
+        SELECT id, events FROM webhook_outbox WHERE NOT fanned_out AND id > $3 AND (claimed_until IS NULL OR claimed_until <= now())
         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-      ))
-      RETURNING o.id, o.kind, o.payload, o.created_at`,
+      ) locked`, "id", "$1")}))
+      RETURNING o.id, o.kind, o.payload, o.events, o.created_at`,
     values: [limit, leaseMs, after],
   });
-  return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+  return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, events: r.events, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
 }
 
 /** Fast path, every endpoint took the events: they are done (no delivery rows were ever made). */
@@ -115,20 +126,20 @@ export async function fanOutAfterFailure(db: pg.Pool, outcomes: readonly FreshOu
 
 /**
  * Expires pending deliveries of events older than `maxAgeMs` that nobody is trying (their endpoint
- * is gone, or its runner cannot deliver): they become dead letters. Returns how many, per endpoint.
+ * is gone, or its runner cannot deliver): they become dead letters. Returns how many events, per endpoint.
  */
 export async function expireStale(db: pg.Pool, maxAgeMs: number, limit: number): Promise<Map<string, number>> {
   const { rows } = await db.query<{ endpoint: string; n: number }>(/* sql */ `
     WITH stale AS (
-      SELECT d.id FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id
+      SELECT d.id, o.events FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id
       WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND o.created_at < now() - $1 * interval '1 millisecond'
       LIMIT $2 FOR UPDATE OF d SKIP LOCKED
     ), expired AS (
       UPDATE webhook_deliveries d SET state = 'dead', last_error = 'expired: not delivered within the maximum age', next_attempt_at = now()
       FROM stale WHERE d.id = stale.id
-      RETURNING d.endpoint
+      RETURNING d.endpoint, stale.events
     )
-    SELECT endpoint, count(*)::int AS n FROM expired GROUP BY endpoint`,
+    SELECT endpoint, sum(coalesce(events, 1))::int AS n FROM expired GROUP BY endpoint`,
   [maxAgeMs, limit]);
   return new Map(rows.map((r) => [r.endpoint, r.n]));
 }
@@ -153,13 +164,14 @@ export async function deleteFinished(db: pg.Pool, maxAgeMs: number, retentionMs:
 }
 
 export async function outboxBacklog(db: pg.Pool): Promise<number> {
-  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_outbox WHERE NOT fanned_out");
+  const { rows } = await db.query<{ n: number }>("SELECT coalesce(sum(coalesce(events, 1)), 0)::int AS n FROM webhook_outbox WHERE NOT fanned_out");
   return rows[0]?.n ?? 0;
 }
 
-/** Deliveries in a state, per endpoint. */
+/** Events whose delivery is in a state, per endpoint. */
 export async function deliveryCounts(db: pg.Pool, state: "pending" | "dead"): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ endpoint: string; n: number }>(
-    "SELECT endpoint, count(*)::int AS n FROM webhook_deliveries WHERE state = $1 GROUP BY endpoint", [state]);
+  const { rows } = await db.query<{ endpoint: string; n: number }>(/* sql */ `
+    SELECT d.endpoint, sum(coalesce(o.events, 1))::int AS n FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id
+    WHERE d.state = $1 GROUP BY d.endpoint`, [state]);
   return new Map(rows.map((r) => [r.endpoint, r.n]));
 }

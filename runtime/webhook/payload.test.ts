@@ -1,4 +1,4 @@
-import { decodeEvent, planPosts, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+import { decodeEvent, openRow, planPosts, sealedEvents, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
 
 const identity: CloudIdentity = { accountId: "2055", phoneNumberId: "1055", displayPhoneNumber: "15550001111" };
 const sent = decodeEvent("status", { status: { id: "wamid.A", recipient_id: "15550002222", status: "sent", timestamp: "1700000000" } });
@@ -60,8 +60,38 @@ describe("webhook bodies", () => {
   });
 
   it("are planned one kind per POST, at most the batch size each, keeping order", () => {
-    const items = [sent, inbound("m1", "1"), failed, inbound("m2", "1"), sent].map((event, i) => ({ event, i }));
-    expect(planPosts(items, 2).map((post) => post.map((x) => x.i))).toEqual([[0, 2], [4], [1, 3]]);
-    expect(planPosts(items, 100).map((post) => post.length)).toEqual([3, 2]);
+    const items = [sent, inbound("m1", "1"), failed, inbound("m2", "1"), sent].map((event, i) => ({ events: [event], i }));
+    expect(planPosts(items, 2).map((post) => post.items.map((x) => x.i))).toEqual([[0, 2], [4], [1, 3]]);
+    expect(planPosts(items, 100).map((post) => post.events.length)).toEqual([3, 2]);
+  });
+
+  it("are planned across rows of several events, a row's events spanning POSTs when they must", () => {
+    const items = [{ i: 0, events: [sent, failed, sent] }, { i: 1, events: [inbound("m1", "1")] }, { i: 2, events: [failed, sent] }];
+    const posts = planPosts(items, 2);
+    expect(posts.map((post) => post.items.map((x) => x.i))).toEqual([[0], [0, 2], [2], [1]]);
+    expect(posts.map((post) => post.events)).toEqual([[sent, failed], [sent, failed], [sent], [items[1]!.events[0]]]);
+  });
+});
+
+describe("outbox rows", () => {
+  const frame = (...sealed: Buffer[]) => Buffer.concat(sealed.flatMap((b) => [Buffer.from([0, 0, 0, b.length]), b]));
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const statusObject = (id: string) => ({ status: { id, recipient_id: "15550002222", status: "sent", timestamp: "1700000000" } });
+
+  it("hold one sealed event without a count, or a batch framed by lengths", () => {
+    const one = json(statusObject("a"));
+    expect(sealedEvents({ payload: one, events: null })).toEqual([one]);
+    const batch = [json(statusObject("a")), Buffer.alloc(0), json(statusObject("b"))];
+    expect(sealedEvents({ payload: frame(...batch), events: 3 })).toEqual(batch);
+    expect(openRow({ kind: "status", payload: frame(json(statusObject("a")), json(statusObject("b"))), events: 2 }, (b) => JSON.parse(b.toString())))
+      .toEqual([decodeEvent("status", statusObject("a")), decodeEvent("status", statusObject("b"))]);
+  });
+
+  it("refuse a batch whose lengths or count do not add up", () => {
+    const batch = frame(json(statusObject("a")), json(statusObject("b")));
+    expect(() => sealedEvents({ payload: batch, events: 3 })).toThrow(/holds 2 events, not 3/);
+    expect(() => sealedEvents({ payload: batch.subarray(0, batch.length - 1), events: 2 })).toThrow(/cut short/);
+    expect(() => sealedEvents({ payload: Buffer.concat([batch, Buffer.from([0, 0])]), events: 2 })).toThrow(/cut short/);
+    expect(() => openRow({ kind: "status", payload: frame(json(statusObject("a")), json({ status: {} })), events: 2 }, (b) => JSON.parse(b.toString()))).toThrow(/recipient_id/);
   });
 });

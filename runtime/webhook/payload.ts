@@ -1,5 +1,6 @@
-// Webhook events and the bodies POSTed for them. An outbox row carries one event in the on-prem
-// shape (see runtime-common's contract); a POST carries several events of one kind:
+// Webhook events and the bodies POSTed for them. An outbox row carries one sealed event in the
+// on-prem shape (see runtime-common's contract), or a batch of them (migration 7); a POST carries
+// several events of one kind:
 //   on-prem  {"statuses":[…]}  or  {"contacts":[…],"messages":[…]}
 //   Cloud    {"object":"whatsapp_business_account","entry":[{"id":<WABA id>,"changes":[{"field":
 //            "messages","value":{"messaging_product":"whatsapp","metadata":{…},<same arrays>}}]}]}
@@ -32,6 +33,54 @@ export function decodeEvent(kind: string, payload: unknown): WebhookEvent {
   if (kind === "status") return { kind, ...payloads.status.parse(payload) };
   if (kind === "message") return { kind, ...payloads.message.parse(payload) };
   throw new Error(`unknown event kind ${JSON.stringify(kind)}`);
+}
+
+/** An outbox row as the dispatcher reads it. */
+export interface OutboxRow {
+  readonly kind: string;
+  readonly payload: Buffer;
+  /** null: the payload is one sealed event; n: a batch of n (migration 7). */
+  readonly events: number | null;
+}
+
+/** How many events a row holds. */
+export const eventCount = (row: Pick<OutboxRow, "events">): number => row.events ?? 1;
+
+/** How many events the rows hold. */
+export const eventsIn = (rows: readonly Pick<OutboxRow, "events">[]): number => rows.reduce((n, row) => n + eventCount(row), 0);
+
+/** Each sealed event of a batch row follows its length, 4 bytes big-endian (int4send in SQL). */
+const lengthBytes = 4;
+
+/**
+ * Dispatchers connect to PostgreSQL under this application name. Earlier ones, which cannot read
+ * batch rows, connected as `batchBlindDispatcher`: producers write batch rows only while none of
+ * those is connected to the database (during a rollout from such a version).
+ */
+export const dispatcherApplicationName = "waba-webhook-batches";
+export const batchBlindDispatcher = "waba-webhook";
+
+/** SQL: the aggregate that frames the sealed payloads `payload` (bytea), in `order`, into a batch row's payload. */
+export const batchPayloadSql = (payload: string, order: string): string =>
+  `string_agg(int4send(octet_length(${payload})) || ${payload}, ''::bytea ORDER BY ${order})`;
+
+/** The sealed events of a row; throws when a batch's lengths do not add up. */
+export function sealedEvents(row: Pick<OutboxRow, "payload" | "events">): Buffer[] {
+  if (row.events === null) return [row.payload];
+  const sealed: Buffer[] = [];
+  for (let at = 0; at < row.payload.length;) {
+    const end = at + lengthBytes > row.payload.length ? Infinity : at + lengthBytes + row.payload.readUInt32BE(at);
+    if (end > row.payload.length) throw new Error(`the batch is cut short at byte ${at}`);
+    sealed.push(row.payload.subarray(at + lengthBytes, end));
+    at = end;
+  }
+  if (sealed.length !== row.events) throw new Error(`the batch holds ${sealed.length} events, not ${row.events}`);
+  return sealed;
+}
+
+/** The events of a row, each opened with `open`; throws when any does not open or decode. */
+export function openRow(row: OutboxRow, open: (sealed: Buffer) => unknown): WebhookEvent[] {
+  return sealedEvents(row).map((sealed) => decodeEvent(row.kind, open(sealed)));
 }
 
 /** The Cloud format's identifiers of the business. */
@@ -86,15 +135,29 @@ function cloudStatus(s: StatusObject): StatusObject {
   };
 }
 
+export interface PlannedPost<T> {
+  /** The items whose events it carries (an item's events may span two POSTs). */
+  readonly items: T[];
+  readonly events: WebhookEvent[];
+}
+
 /**
- * Splits events (in order) into the POSTs that carry them: events of one kind together, at most
- * `maxPerPost` per POST. Each POST lists the items it carries.
+ * Splits the items' events (in order) into the POSTs that carry them: events of one kind
+ * together, at most `maxPerPost` per POST. An item is delivered when every POST carrying its
+ * events succeeded.
  */
-export function planPosts<T extends { readonly event: WebhookEvent }>(items: readonly T[], maxPerPost: number): T[][] {
-  const posts: T[][] = [];
+export function planPosts<T extends { readonly events: readonly WebhookEvent[] }>(items: readonly T[], maxPerPost: number): PlannedPost<T>[] {
+  const posts: PlannedPost<T>[] = [];
   for (const kind of ["status", "message"] as const) {
-    const ofKind = items.filter((i) => i.event.kind === kind);
-    for (let i = 0; i < ofKind.length; i += maxPerPost) posts.push(ofKind.slice(i, i + maxPerPost));
+    let post: PlannedPost<T> | undefined;
+    for (const item of items) {
+      for (const event of item.events) {
+        if (event.kind !== kind) continue;
+        if (!post || post.events.length === maxPerPost) posts.push(post = { items: [], events: [] });
+        if (post.items.at(-1) !== item) post.items.push(item);
+        post.events.push(event);
+      }
+    }
   }
   return posts;
 }

@@ -3,7 +3,7 @@
 // away for a moment.
 import type { Endpoint } from "./endpoints.js";
 import type { WebhookMetrics } from "./metrics.js";
-import { webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+import { eventCount, eventsIn, webhookBody, type CloudIdentity, type OutboxRow, type WebhookEvent } from "./payload.js";
 import type { PostResult, WebhookSender } from "./sender.js";
 import { sleep } from "./coalesce.js";
 import { signBody, signatureHeader } from "./signature.js";
@@ -23,11 +23,14 @@ export async function postEvents(ctx: PostContext, endpoint: Endpoint, events: r
   return result;
 }
 
-/** Counts events delivered to an endpoint, with their age (event created → delivered). */
-export function countDelivered(metrics: WebhookMetrics, endpoint: string, createdAt: readonly Date[]): void {
+/** Counts the events of rows delivered to an endpoint, with their age (row created → delivered). */
+export function countDelivered(metrics: WebhookMetrics, endpoint: string, rows: readonly (Pick<OutboxRow, "events"> & { readonly createdAt: Date })[]): void {
   const now = Date.now();
-  for (const at of createdAt) metrics.latency.observe({ endpoint }, Math.max(0, now - at.getTime()) / 1000);
-  metrics.deliveries.inc({ endpoint, result: "delivered" }, createdAt.length);
+  for (const row of rows) {
+    const age = Math.max(0, now - row.createdAt.getTime()) / 1000;
+    for (let i = 0; i < eventCount(row); i++) metrics.latency.observe({ endpoint }, age);
+  }
+  metrics.deliveries.inc({ endpoint, result: "delivered" }, eventsIn(rows));
 }
 
 /**

@@ -5,6 +5,7 @@ import * as m003 from "./003_outbox_claims.js";
 import * as m004 from "./004_queue_flag.js";
 import * as m005 from "./005_queue_flag_trigger_when.js";
 import * as m006 from "./006_messages_statistics.js";
+import * as m007 from "./007_outbox_event_batches.js";
 
 export interface Migration {
   readonly version: number;
@@ -19,5 +20,6 @@ export const migrations: readonly Migration[] = [
   { version: 4, ...m004 },
   { version: 5, ...m005 },
   { version: 6, ...m006 },
+  { version: 7, ...m007 },
 ];
 export const latestVersion = migrations.length;
