@@ -4,6 +4,7 @@ import { jest } from "@jest/globals";
 import { MediaStore } from "../media/store.js";
 import { insertMessages, messageRow } from "../webapp/messages/accept.js";
 import { until } from "../simulator/testing/until.js";
+import { outboxEvents as outboxEventsOf } from "../webhook/testing/events.js";
 import type { CoreappService } from "./main.js";
 import { startTestInstance, type TestInstance } from "./testing/instance.js";
 
@@ -22,10 +23,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function outboxEvents(kind: "status" | "message"): Promise<Record<string, unknown>[]> {
-  const { rows } = await t.pool.query<{ payload: Buffer }>("SELECT payload FROM webhook_outbox WHERE kind = $1 ORDER BY id", [kind]);
-  return rows.map((r) => t.sealer.openJson(r.payload) as Record<string, unknown>);
-}
+const outboxEvents = async (kind: "status" | "message") => (await outboxEventsOf(t.pool, t.sealer, kind)) as Record<string, unknown>[];
 
 test("a queued text reaches the network, decrypts there to the same text, and sent, delivered and read land in the database and the outbox", async () => {
   const id = await t.queueText("491701000001", "Hello from the business");

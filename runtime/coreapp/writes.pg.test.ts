@@ -1,10 +1,13 @@
 // The batched status statement against a real PostgreSQL: each status recorded and announced
 // once, statuses only move forward, and a receipt implies `sent`.
-import type pg from "pg";
+import pg from "pg";
 import { Sealer } from "../crypto/at-rest.js";
 import { migrate } from "../db/migrate.js";
 import { databasePerTest } from "../db/testing/fresh-database.js";
 import { applyShardCount } from "../sharding/shard-map.js";
+import { until } from "../simulator/testing/until.js";
+import { outboxEvents } from "../webhook/testing/events.js";
+import { batchBlindDispatcher } from "../webhook/payload.js";
 import { claimShard, type Lease } from "./lease.js";
 import type { StatusChange } from "./payloads.js";
 import { writeStatuses } from "./writes.js";
@@ -30,11 +33,10 @@ async function state(): Promise<{ status: string; statuses: string[]; events: st
   const s = await pool.query<{ status: string }>(`SELECT s.status FROM messages m,
     LATERAL (VALUES ('sent', m.sent_at), ('delivered', m.delivered_at), ('read', m.read_at), ('failed', m.failed_at)) AS s(status, at)
     WHERE s.at IS NOT NULL ORDER BY s.at, s.status`);
-  const e = await pool.query<{ payload: Buffer }>("SELECT payload FROM webhook_outbox ORDER BY id");
   return {
     status: m.rows[0]?.status ?? "",
     statuses: s.rows.map((r) => r.status),
-    events: e.rows.map((r) => (sealer.openJson(r.payload) as { status: { status: string } }).status.status),
+    events: (await outboxEvents(pool, sealer) as { status: { status: string } }[]).map((e) => e.status.status),
   };
 }
 
@@ -65,4 +67,37 @@ test("a refusal fails a queued message with the network's error", async () => {
   const { rows } = await pool.query<{ status: string; error: unknown }>("SELECT status, error FROM messages");
   expect(rows[0]).toEqual({ status: "failed", error: [{ code: 1026, title: "Receiver Incapable" }] });
   expect((await state()).events).toEqual(["failed"]);
+});
+
+describe("outbox rows", () => {
+  const messages = (n: number) => Array.from({ length: n }, (_, i) => `wamid.m${String(i).padStart(3, "0")}`);
+  const insert = (ids: readonly string[]) => pool.query(
+    "INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) SELECT id, '491700000000', 1, 1, 'text', '\\x00' FROM unnest($1::text[]) AS id", [ids]);
+  const rows = async () => (await pool.query<{ events: number | null }>("SELECT events FROM webhook_outbox ORDER BY id")).rows.map((r) => r.events);
+  const sentIds = async () => (await outboxEvents(pool, sealer) as { status: { id: string } }[]).map((e) => e.status.id);
+
+  test("hold the statuses of a write in batches of at most 50, in order", async () => {
+    const ids = messages(120);
+    await insert(ids);
+    await writeStatuses(pool, lease, sealer, ids.map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
+    expect(await rows()).toEqual([50, 50, 20]);
+    expect(await sentIds()).toEqual(ids);
+  });
+
+  test("hold one status each while a dispatcher that cannot read batches is connected", async () => {
+    const ids = messages(4);
+    await insert(ids);
+    const earlier = new pg.Client({ connectionString: db().url, application_name: batchBlindDispatcher });
+    await earlier.connect();
+    try {
+      await writeStatuses(pool, lease, sealer, ids.slice(0, 2).map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
+    } finally {
+      await earlier.end();
+    }
+    await until("the earlier dispatcher's session to end", async () => (await pool.query(
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [batchBlindDispatcher])).rowCount === 0);
+    await writeStatuses(pool, lease, sealer, ids.slice(2).map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
+    expect(await rows()).toEqual([null, null, 2]);
+    expect(await sentIds()).toEqual(ids);
+  });
 });

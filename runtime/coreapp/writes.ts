@@ -4,10 +4,16 @@
 // the statement NOTIFYs waba_outbox when it wrote any.
 import type pg from "pg";
 import type { Sealer } from "../crypto/at-rest.js";
+import { batchBlindDispatcher, batchPayloadSql } from "../webhook/payload.js";
 import { fenceCte, fenceParams, type Lease } from "./lease.js";
 import { statusPayload, type OutboundStatus, type StatusChange } from "./payloads.js";
 
 const outboxChannel = "waba_outbox";
+/**
+ * Most statuses in one outbox row. A row costs the database ~30 µs to claim and delete whatever it
+ * holds (bench/FINDINGS.md); two rows fill a POST of the dispatcher's default 100 events.
+ */
+const statusesPerRow = 50;
 /** Status order: a message only moves forward (a late `delivered` never undoes `read`). */
 const ranks = ["queued", "failed", "sent", "delivered", "read"];
 
@@ -62,8 +68,20 @@ upd AS (
   FROM agg a WHERE m.seq = ANY(ARRAY(SELECT seq FROM agg)) AND m.seq = a.seq  -- primary-key probes, not a scan
   RETURNING 1
 ),
+-- Batch rows (migration 7), unless a dispatcher that cannot read them is connected (a rollout).
+batches AS (
+  SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${batchBlindDispatcher}') AS wanted
+),
 outbox AS (
-  INSERT INTO webhook_outbox (kind, payload) SELECT 'status', payload FROM fresh ORDER BY ord RETURNING 1
+  INSERT INTO webhook_outbox (kind, payload, events)
+  SELECT 'status', payload, events FROM (
+    SELECT payload, NULL::int AS events, ord FROM fresh WHERE NOT (SELECT wanted FROM batches)
+    UNION ALL
+    SELECT ${batchPayloadSql("payload", "ord")}, count(*)::int, min(ord)
+    FROM (SELECT payload, ord, (row_number() OVER (ORDER BY ord) - 1) / ${statusesPerRow} AS part FROM fresh) f
+    WHERE (SELECT wanted FROM batches) GROUP BY part
+  ) r ORDER BY ord
+  RETURNING 1
 ),
 notified AS (
   SELECT pg_notify('${outboxChannel}', '') FROM (SELECT 1 FROM outbox LIMIT 1) x
