@@ -49,9 +49,6 @@ export const eventCount = (row: Pick<OutboxRow, "events">): number => row.events
 /** How many events the rows hold. */
 export const eventsIn = (rows: readonly Pick<OutboxRow, "events">[]): number => rows.reduce((n, row) => n + eventCount(row), 0);
 
-/** Each sealed event of a batch row follows its length, 4 bytes big-endian (int4send in SQL). */
-const lengthBytes = 4;
-
 /**
  * Dispatchers connect to PostgreSQL under this application name. Earlier ones, which cannot read
  * batch rows, connected as `batchBlindDispatcher`: producers write batch rows only while none of
@@ -59,6 +56,9 @@ const lengthBytes = 4;
  */
 export const dispatcherApplicationName = "waba-webhook-batches";
 export const batchBlindDispatcher = "waba-webhook";
+
+/** Each sealed event of a batch row follows its length, 4 bytes big-endian (int4send in SQL). */
+const lengthBytes = 4;
 
 /** SQL: the aggregate that frames the sealed payloads `payload` (bytea), in `order`, into a batch row's payload. */
 export const batchPayloadSql = (payload: string, order: string): string =>
