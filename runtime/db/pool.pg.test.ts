@@ -1,6 +1,6 @@
 // The role pools against a real PostgreSQL: a pool that asks for index scans only has them on
-// every connection before the first statement it runs, and a pool whose idle connections the
-// server terminates (as a restart does) reports it and carries on.
+// every connection before the first statement it runs, and a pool whose connections the server
+// terminates (as a restart does), idle or just handed out, reports it and carries on.
 import pg from "pg";
 import { loadEnv } from "../config/env.js";
 import { createLogger } from "../observability/logger.js";
@@ -49,6 +49,26 @@ test("idle connections the server terminates are reported, not thrown, and the p
     await until("both losses reported", () => pool.totalCount === 0 && lines.length === 2);
     const warning = { level: 40, msg: "idle database connection lost", err: "terminating connection due to administrator command" };
     expect(lines.map((l) => JSON.parse(l) as unknown)).toMatchObject([warning, warning]);
+    expect((await pool.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+  } finally {
+    await admin.end();
+    await pool.end();
+  }
+});
+
+test("a connection cut while its client is checked out, before the holder listens for errors, is not thrown", async () => {
+  const pool = createPool(configOf(db().url), silent, { max: 1, applicationName: "pool-under-test" });
+  const admin = new pg.Client({ connectionString: db().url });
+  await admin.connect();
+  try {
+    // pg-pool stops listening when it hands a client out; until its holder listens (a microtask
+    // later at best), a FATAL from the server would be an `error` event nobody handles.
+    const client = await pool.connect();
+    const ended = new Promise((resolve) => client.once("end", resolve));
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pool-under-test'");
+    await ended;
+    await expect(client.query("SELECT 1")).rejects.toThrow();
+    client.release(true);
     expect((await pool.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
   } finally {
     await admin.end();

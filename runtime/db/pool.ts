@@ -38,22 +38,27 @@ export function createPool(config: DbConfig, logger: Logger, options: PoolOption
     application_name: options.applicationName ?? "waba",
     onConnect: onConnectOf(options),
   });
-  return survivingIdleErrors(pool, (err) => { logger.warn({ err: err.message }, "idle database connection lost"); });
+  return survivingConnectionErrors(pool, (err) => { logger.warn({ err: err.message }, "idle database connection lost"); });
 }
 
 /** A pool for a database URL (tests and tools). */
 export function poolFromUrl(url: string, max = 10, options: Pick<PoolOptions, "indexScansOnly"> = {}): pg.Pool {
-  return survivingIdleErrors(new pg.Pool({ connectionString: url, max, keepAlive: true, onConnect: onConnectOf(options) }), () => undefined);
+  return survivingConnectionErrors(new pg.Pool({ connectionString: url, max, keepAlive: true, onConnect: onConnectOf(options) }), () => undefined);
 }
 
 /**
  * pg-pool emits `error` when an idle connection breaks (a database restart terminates every
  * backend), and an EventEmitter's `error` without a listener ends the process. The pool has
  * already dropped that connection and opens a new one when next asked, so the error is only
- * reported. A connection checked out is its holder's to watch (withClient, transaction.ts).
+ * reported. A connection checked out is its holder's to watch (withClient, transaction.ts), but
+ * pg-pool stops listening as it hands a client out and the holder listens a microtask later at
+ * best: a FATAL arriving in between (a restart right then) would end the process. So every client
+ * keeps a listener of its own for its whole life; the holder still learns of the loss from its
+ * queries, which fail, and pg-pool does not reuse a client that lost its connection.
  */
-function survivingIdleErrors(pool: pg.Pool, report: (err: Error) => void): pg.Pool {
+function survivingConnectionErrors(pool: pg.Pool, report: (err: Error) => void): pg.Pool {
   pool.on("error", report);
+  pool.on("connect", (client) => { client.on("error", () => undefined); });
   return pool;
 }
 
