@@ -50,11 +50,11 @@ export function poolFromUrl(url: string, max = 10, options: Pick<PoolOptions, "i
  * pg-pool emits `error` when an idle connection breaks (a database restart terminates every
  * backend), and an EventEmitter's `error` without a listener ends the process. The pool has
  * already dropped that connection and opens a new one when next asked, so the error is only
- * reported. A connection checked out is its holder's to watch (withClient, transaction.ts), but
- * pg-pool stops listening as it hands a client out and the holder listens a microtask later at
- * best: a FATAL arriving in between (a restart right then) would end the process. So every client
- * keeps a listener of its own for its whole life; the holder still learns of the loss from its
- * queries, which fail, and pg-pool does not reuse a client that lost its connection.
+ * reported. pg-pool stops listening as it hands a client out, and a FATAL arriving while it is
+ * checked out (a restart right then) would end the process, even in the microtask before a holder
+ * could listen. So every client keeps a listener of its own for its whole life; the holder learns
+ * of the loss from its queries, which fail, and pg-pool does not reuse a client that lost its
+ * connection.
  */
 function survivingConnectionErrors(pool: pg.Pool, report: (err: Error) => void): pg.Pool {
   pool.on("error", report);

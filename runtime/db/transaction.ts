@@ -2,21 +2,16 @@
 import type pg from "pg";
 
 /**
- * Runs `work` on one pooled connection. pg-pool listens for a connection's `error` only while it
- * is idle; one lost while checked out and between queries (a database restart) emits `error` on
- * the client, which with no listener ends the process. Here it is only noted: the work's next
- * query fails, and the connection is discarded instead of going back to the pool.
+ * Runs `work` on one pooled connection. A connection lost while checked out (a database restart)
+ * does not end the process (every pooled client keeps an `error` listener, pool.ts): the work's
+ * next query fails, and pg-pool discards a client that lost its connection when it comes back.
  */
 export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  let lost: Error | undefined;
-  const onError = (err: Error) => { lost = err; };
-  client.on("error", onError);
   try {
     return await work(client);
   } finally {
-    client.removeListener("error", onError);
-    client.release(lost);
+    client.release();
   }
 }
 
