@@ -5,6 +5,7 @@ import { healthOf } from "./cluster-view.js";
 import type { WebappContext } from "./context.js";
 import { authorize, methodNotAllowed } from "./guard.js";
 import { reply } from "./respond.js";
+import { outboxBacklog } from "../webhook/outbox.js";
 
 const countsBy = <K extends string>(rows: { k: K; n: string }[]): Record<K, number> =>
   Object.fromEntries(rows.map((r) => [r.k, Number(r.n)])) as Record<K, number>;
@@ -28,7 +29,7 @@ export function monitoringRoutes(ctx: WebappContext): Router {
       // Events, not rows: an outbox row may hold a batch (migration 7).
       ctx.pool.query<{ k: string; n: string }>(
         "SELECT d.state AS k, sum(coalesce(o.events, 1)) AS n FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id GROUP BY d.state"),
-      ctx.pool.query<{ n: string }>("SELECT coalesce(sum(coalesce(events, 1)), 0) AS n FROM webhook_outbox WHERE NOT fanned_out"),
+      outboxBacklog(ctx.pool),
       ctx.pool.query<{ n: string }>("SELECT count(*) AS n FROM inbound_messages"),
     ]);
     const byStatus = countsBy(messages.rows);
@@ -42,7 +43,7 @@ export function monitoringRoutes(ctx: WebappContext): Router {
             pending: byState.pending ?? 0,
             delivered: byState.delivered ?? 0,
             dead: byState.dead ?? 0,
-            events_not_fanned_out: Number(outbox.rows[0]?.n ?? 0),
+            events_not_fanned_out: outbox,
           },
         },
       },
