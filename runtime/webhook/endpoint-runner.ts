@@ -6,8 +6,8 @@ import type { Logger } from "../observability/logger.js";
 import { afterFailure, type RetryPolicy } from "./backoff.js";
 import { claimDue, markDelivered, markFailed, nextDue, type ClaimedDelivery, type Failure } from "./deliveries.js";
 import type { Endpoint } from "./endpoints.js";
-import { eventsIn, openRow, planPosts, type WebhookEvent } from "./payload.js";
-import { countDelivered, persist, postEvents, type PostContext } from "./post.js";
+import { eventsIn, openRow, type WebhookEvent } from "./payload.js";
+import { countDelivered, persist, postItems, type PostContext } from "./post.js";
 import { Slots } from "./slots.js";
 
 export interface RunnerContext extends PostContext {
@@ -108,16 +108,9 @@ export class EndpointRunner {
       this.ctx.metrics.deliveries.inc({ endpoint: endpoint.id, result: "dead" }, eventsIn(unreadable));
       this.ctx.logger.error({ endpoint: endpoint.id, deliveries: unreadable.length }, "unreadable webhook events made dead letters");
     }
-    const missed = new Set<Item>();
-    let error = "";
-    for (const post of planPosts(items, this.ctx.batchSize)) {
-      const result = await postEvents(this.ctx, endpoint, post.events);
-      this.lastPostFailed = !result.ok;
-      if (!result.ok) {
-        error = result.error;
-        for (const i of post.items) missed.add(i);
-      }
-    }
+    if (!items.length) return;
+    const { missed, error = "", lastFailed } = await postItems(this.ctx, endpoint, items, this.ctx.batchSize);
+    this.lastPostFailed = lastFailed;
     const delivered = items.filter((i) => !missed.has(i)).map((i) => i.row);
     if (delivered.length) {
       await this.persist(() => markDelivered(this.ctx.db, delivered.map((row) => row.id)));

@@ -12,8 +12,8 @@ import { markFailed, type Failure } from "./deliveries.js";
 import type { Endpoint } from "./endpoints.js";
 import type { RunnerContext } from "./endpoint-runner.js";
 import { claimFresh, deleteEvents, fanOutAfterFailure, type FreshEvent, type FreshOutcome } from "./outbox.js";
-import { eventsIn, openRow, planPosts, type EventKind, type WebhookEvent } from "./payload.js";
-import { countDelivered, persist, postEvents } from "./post.js";
+import { eventsIn, openRow, type EventKind, type WebhookEvent } from "./payload.js";
+import { countDelivered, persist, postItems } from "./post.js";
 import { Slots } from "./slots.js";
 
 interface Item {
@@ -99,15 +99,7 @@ export class FastLane {
     const results = await Promise.all(endpoints.map(async (endpoint) => {
       const mine = items.filter((i) => endpoint.kinds.includes(i.row.kind as EventKind));
       const readable = mine.filter((i): i is Item & { events: WebhookEvent[] } => i.events !== undefined);
-      const missed = new Set<Item>();
-      let error = "the event cannot be opened or is not a valid event";
-      for (const post of planPosts(readable, this.ctx.batchSize)) {
-        const result = await postEvents(this.ctx, endpoint, post.events);
-        if (!result.ok) {
-          error = result.error;
-          for (const i of post.items) missed.add(i);
-        }
-      }
+      const { missed, error = "the event cannot be opened or is not a valid event" } = await postItems(this.ctx, endpoint, readable, this.ctx.batchSize);
       const took = new Set(readable.filter((i) => !missed.has(i)).map((i) => i.row.id));
       return { endpoint, mine, took, error };
     }));

@@ -3,7 +3,7 @@
 // away for a moment.
 import type { Endpoint } from "./endpoints.js";
 import type { WebhookMetrics } from "./metrics.js";
-import { eventCount, eventsIn, webhookBody, type CloudIdentity, type OutboxRow, type WebhookEvent } from "./payload.js";
+import { eventCount, eventsIn, planPosts, webhookBody, type CloudIdentity, type OutboxRow, type WebhookEvent } from "./payload.js";
 import type { PostResult, WebhookSender } from "./sender.js";
 import { sleep } from "./coalesce.js";
 import { signBody, signatureHeader } from "./signature.js";
@@ -14,8 +14,34 @@ export interface PostContext {
   readonly identity: CloudIdentity;
 }
 
+/** What POSTing items' events came to. */
+export interface Posted<T> {
+  /** The items not delivered: some POST carrying their events failed. */
+  readonly missed: ReadonlySet<T>;
+  /** Why the last failed POST failed. */
+  readonly error: string | undefined;
+  /** The last POST failed (false when there was none). */
+  readonly lastFailed: boolean;
+}
+
+/** POSTs the items' events to an endpoint, in the POSTs `planPosts` makes of them. */
+export async function postItems<T extends { readonly events: readonly WebhookEvent[] }>(ctx: PostContext, endpoint: Endpoint, items: readonly T[], maxPerPost: number): Promise<Posted<T>> {
+  const missed = new Set<T>();
+  let error: string | undefined;
+  let lastFailed = false;
+  for (const post of planPosts(items, maxPerPost)) {
+    const result = await postEvents(ctx, endpoint, post.events);
+    lastFailed = !result.ok;
+    if (!result.ok) {
+      error = result.error;
+      for (const item of post.items) missed.add(item);
+    }
+  }
+  return { missed, error, lastFailed };
+}
+
 /** One signed POST of events of one kind; counted by result. */
-export async function postEvents(ctx: PostContext, endpoint: Endpoint, events: readonly WebhookEvent[]): Promise<PostResult> {
+async function postEvents(ctx: PostContext, endpoint: Endpoint, events: readonly WebhookEvent[]): Promise<PostResult> {
   const body = Buffer.from(JSON.stringify(webhookBody(endpoint.format, events, ctx.identity)));
   const headers: Record<string, string> = endpoint.secret ? { [signatureHeader]: signBody(body, endpoint.secret) } : {};
   const result = await ctx.sender.post(endpoint.url, body, headers);
