@@ -7,7 +7,7 @@ import { databasePerTest } from "../db/testing/fresh-database.js";
 import { applyShardCount } from "../sharding/shard-map.js";
 import { until } from "../simulator/testing/until.js";
 import { outboxEvents } from "../webhook/testing/events.js";
-import { batchBlindDispatcher } from "../webhook/payload.js";
+import { earlierDispatchers } from "../webhook/payload.js";
 import { claimShard, type Lease } from "./lease.js";
 import type { StatusChange } from "./payloads.js";
 import { writeStatuses } from "./writes.js";
@@ -73,21 +73,24 @@ describe("outbox rows", () => {
   const messages = (n: number) => Array.from({ length: n }, (_, i) => `wamid.m${String(i).padStart(3, "0")}`);
   const insert = (ids: readonly string[]) => pool.query(
     "INSERT INTO messages (id, recipient, recipient_hash, bucket, type, body) SELECT id, '491700000000', 1, 1, 'text', '\\x00' FROM unnest($1::text[]) AS id", [ids]);
-  const rows = async () => (await pool.query<{ events: number | null }>("SELECT events FROM webhook_outbox ORDER BY id")).rows.map((r) => r.events);
+  const rows = async () => (await pool.query<{ events: number | null; sealed: boolean }>("SELECT events, sealed FROM webhook_outbox ORDER BY id")).rows;
   const sentIds = async () => (await outboxEvents(pool, sealer) as { status: { id: string } }[]).map((e) => e.status.id);
 
-  test("hold the statuses of a write in batches of at most 50, in order", async () => {
+  test("hold the statuses of a write in plain batches of at most 50, in order", async () => {
     const ids = messages(120);
     await insert(ids);
     await writeStatuses(pool, lease, sealer, ids.map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
-    expect(await rows()).toEqual([50, 50, 20]);
+    expect(await rows()).toEqual([50, 50, 20].map((events) => ({ events, sealed: false })));
     expect(await sentIds()).toEqual(ids);
+    // Plain: JSON the database itself can read, holding no more than the messages row does.
+    const first = await pool.query<{ event: unknown }>("SELECT convert_from(payload, 'UTF8')::jsonb -> 0 AS event FROM webhook_outbox ORDER BY id LIMIT 1");
+    expect(first.rows[0]?.event).toEqual({ status: { id: ids[0], recipient_id: "491700000000", status: "sent", timestamp: String(Math.floor(at(0).getTime() / 1000)) } });
   });
 
-  test("hold one status each while a dispatcher that cannot read batches is connected", async () => {
+  test.each(earlierDispatchers)("hold one sealed status a row while a dispatcher connected as %s is", async (name) => {
     const ids = messages(4);
     await insert(ids);
-    const earlier = new pg.Client({ connectionString: db().url, application_name: batchBlindDispatcher });
+    const earlier = new pg.Client({ connectionString: db().url, application_name: name });
     await earlier.connect();
     try {
       await writeStatuses(pool, lease, sealer, ids.slice(0, 2).map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
@@ -95,9 +98,11 @@ describe("outbox rows", () => {
       await earlier.end();
     }
     await until("the earlier dispatcher's session to end", async () => (await pool.query(
-      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [batchBlindDispatcher])).rowCount === 0);
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [name])).rowCount === 0);
     await writeStatuses(pool, lease, sealer, ids.slice(2).map((id, i) => ({ id, recipient: "491700000000", status: "sent", at: at(i) })));
-    expect(await rows()).toEqual([null, null, 2]);
+    expect(await rows()).toEqual([{ events: null, sealed: true }, { events: null, sealed: true }, { events: 2, sealed: false }]);
     expect(await sentIds()).toEqual(ids);
+    const sent = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE status = 'sent'");
+    expect(sent.rows[0]?.n).toBe(4);
   });
 });

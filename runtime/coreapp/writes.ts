@@ -4,7 +4,7 @@
 // the statement NOTIFYs waba_outbox when it wrote any.
 import type pg from "pg";
 import type { Sealer } from "../crypto/at-rest.js";
-import { batchBlindDispatcher, batchPayloadSql } from "../webhook/payload.js";
+import { earlierDispatchers, plainPayloadSql } from "../webhook/payload.js";
 import { fenceCte, fenceParams, type Lease } from "./lease.js";
 import { statusPayload, type OutboundStatus, type StatusChange } from "./payloads.js";
 
@@ -17,12 +17,24 @@ const statusesPerRow = 50;
 /** Status order: a message only moves forward (a late `delivered` never undoes `read`). */
 const ranks = ["queued", "failed", "sent", "delivered", "read"];
 
-const statusSql = `
+/**
+ * How a status write stores its webhook events: `plain`, JSON arrays of up to `statusesPerRow`
+ * events a row (migration 8), unless a dispatcher of an earlier version is connected (a rollout):
+ * then it writes nothing and says `blocked`; `sealed`, one sealed event a row, which every version
+ * reads.
+ */
+type EventRows = "plain" | "sealed";
+
+const statusSql = (rows: EventRows): string => `
 WITH ${fenceCte},
+${rows === "plain" ? `gate AS (
+  SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+    AND application_name IN (${earlierDispatchers.map((name) => `'${name}'`).join(", ")})) AS blocked
+),` : ""}
 input AS (
-  SELECT t.* FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::bytea[], $11::bytea[])
+  SELECT t.* FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::${rows === "plain" ? "text" : "bytea"}[], $11::${rows === "plain" ? "text" : "bytea"}[])
     WITH ORDINALITY AS t(id, status, at, errors, payload, implied_sent, ord)
-  WHERE EXISTS (SELECT 1 FROM lease)
+  WHERE EXISTS (SELECT 1 FROM lease)${rows === "plain" ? " AND NOT (SELECT blocked FROM gate)" : ""}
 ),
 -- One index probe per id: the LIMIT keeps the planner from turning the lookups into a hash join
 -- over a scan of the whole, ever-growing messages table (which it did with every statement).
@@ -68,25 +80,20 @@ upd AS (
   FROM agg a WHERE m.seq = ANY(ARRAY(SELECT seq FROM agg)) AND m.seq = a.seq  -- primary-key probes, not a scan
   RETURNING 1
 ),
--- Batch rows (migration 7), unless a dispatcher that cannot read them is connected (a rollout).
-batches AS (
-  SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${batchBlindDispatcher}') AS wanted
-),
 outbox AS (
-  INSERT INTO webhook_outbox (kind, payload, events)
-  SELECT 'status', payload, events FROM (
-    SELECT payload, NULL::int AS events, ord FROM fresh WHERE NOT (SELECT wanted FROM batches)
-    UNION ALL
-    SELECT ${batchPayloadSql("payload", "ord")}, count(*)::int, min(ord)
-    FROM (SELECT payload, ord, (row_number() OVER (ORDER BY ord) - 1) / ${statusesPerRow} AS part FROM fresh) f
-    WHERE (SELECT wanted FROM batches) GROUP BY part
-  ) r ORDER BY ord
+  INSERT INTO webhook_outbox (kind, payload, events, sealed)
+  ${rows === "plain"
+    ? `SELECT 'status', ${plainPayloadSql("payload", "ord")}, count(*)::int, false
+  FROM (SELECT payload, ord, (row_number() OVER (ORDER BY ord) - 1) / ${statusesPerRow} AS part FROM fresh) f
+  GROUP BY part ORDER BY part`
+    : "SELECT 'status', payload, NULL, true FROM fresh ORDER BY ord"}
   RETURNING 1
 ),
 notified AS (
   SELECT pg_notify('${outboxChannel}', '') FROM (SELECT 1 FROM outbox LIMIT 1) x
 )
 SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM notified)::int AS notified,
+  ${rows === "plain" ? "(SELECT blocked FROM gate)" : "false"} AS blocked,
   coalesce((SELECT json_agg(json_build_array(id, status, (extract(epoch FROM created_at) * 1000)::float8) ORDER BY ord) FROM fresh), '[]') AS fresh`;
 
 export interface StatusWriteResult {
@@ -100,21 +107,32 @@ export interface StatusWriteResult {
  * ids whose `sent` is known to be recorded, so no implied `sent` is prepared for their receipts.
  */
 export async function writeStatuses(pool: pg.Pool, lease: Lease, sealer: Sealer, changes: readonly StatusChange[], sentKnown: ReadonlySet<string> = new Set()): Promise<StatusWriteResult> {
-  const { rows } = await pool.query<{ held: number; fresh: [string, OutboundStatus, number][] }>({
-    name: "waba_coreapp_statuses",
-    text: statusSql,
+  const plain = await runStatusWrite(pool, lease, "plain", changes, sentKnown, (payload) => JSON.stringify(payload));
+  if (!plain.blocked) return plain;
+  return runStatusWrite(pool, lease, "sealed", changes, sentKnown, (payload) => sealer.sealJson(payload));
+}
+
+const statusStatements = {
+  plain: { name: "waba_coreapp_statuses", text: statusSql("plain") },
+  sealed: { name: "waba_coreapp_statuses_sealed", text: statusSql("sealed") },
+};
+
+async function runStatusWrite(pool: pg.Pool, lease: Lease, rows: EventRows, changes: readonly StatusChange[], sentKnown: ReadonlySet<string>, payload: (value: ReturnType<typeof statusPayload>) => string | Buffer): Promise<StatusWriteResult & { blocked: boolean }> {
+  const { rows: out } = await pool.query<{ held: number; blocked: boolean; fresh: [string, OutboundStatus, number][] }>({
+    ...statusStatements[rows],
     values: [
       ...fenceParams(lease),
       changes.map((c) => c.id), changes.map((c) => c.status), changes.map((c) => c.at),
       changes.map((c) => (c.errors?.length ? JSON.stringify(c.errors) : null)),
-      changes.map((c) => sealer.sealJson(statusPayload(c))),
+      changes.map((c) => payload(statusPayload(c))),
       ranks,
-      changes.map((c) => ((c.status === "delivered" || c.status === "read") && !sentKnown.has(c.id) ? sealer.sealJson(statusPayload({ ...c, status: "sent" })) : null)),
+      changes.map((c) => ((c.status === "delivered" || c.status === "read") && !sentKnown.has(c.id) ? payload(statusPayload({ ...c, status: "sent" })) : null)),
     ],
   });
-  const row = rows[0];
+  const row = out[0];
   return {
     held: (row?.held ?? 0) > 0,
+    blocked: row?.blocked ?? false,
     fresh: (row?.fresh ?? []).map(([id, status, createdMs]) => ({ id, status, createdMs })),
   };
 }

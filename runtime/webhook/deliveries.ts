@@ -17,7 +17,7 @@ export interface ClaimedDelivery extends OutboxRow {
 
 /** Due deliveries of an endpoint whose rows hold up to `limit` events, leased for `leaseMs`. */
 export async function claimDue(db: pg.Pool, endpoint: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  const { rows } = await db.query<{ id: string; event_id: string; attempts: number; kind: string; payload: Buffer; events: number | null; created_at: Date }>(/* sql */ `
+  const { rows } = await db.query<{ id: string; event_id: string; attempts: number; kind: string; payload: Buffer; events: number | null; sealed: boolean; created_at: Date }>(/* sql */ `
     UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
     FROM webhook_outbox o
     WHERE d.id = ANY(ARRAY(${withinEvents(`(
@@ -27,10 +27,10 @@ export async function claimDue(db: pg.Pool, endpoint: string, limit: number, lea
         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
       ) l JOIN webhook_outbox e ON e.id = l.event_id
     ) locked`, "next_attempt_at, id", "$2")})) AND o.id = d.event_id
-    RETURNING d.id, d.event_id, d.attempts, o.kind, o.payload, o.events, o.created_at`,
+    RETURNING d.id, d.event_id, d.attempts, o.kind, o.payload, o.events, o.sealed, o.created_at`,
   [endpoint, limit, leaseMs]);
   return rows
-    .map((r) => ({ id: r.id, eventId: r.event_id, attempts: r.attempts, kind: r.kind, payload: r.payload, events: r.events, createdAt: r.created_at }))
+    .map((r) => ({ id: r.id, eventId: r.event_id, attempts: r.attempts, kind: r.kind, payload: r.payload, events: r.events, sealed: r.sealed, createdAt: r.created_at }))
     .sort((a, b) => Number(BigInt(a.eventId) - BigInt(b.eventId)));
 }
 

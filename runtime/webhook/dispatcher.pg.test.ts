@@ -346,12 +346,15 @@ describe("the webhook dispatcher", () => {
     }
   });
 
-  it("delivers batch rows whole, over POSTs of the batch size, without delivery rows, and retries them after a failure", async () => {
+  it.each([
+    ["plain", false],
+    ["sealed (CoreApps before migration 8)", true],
+  ])("delivers %s batch rows whole, over POSTs of the batch size, without delivery rows, and retries them after a failure", async (_, sealed) => {
     const r = await receiver({ secret: "s" });
     await writeApplicationSettings(pool, sealer, { backoffMs: 100, maxBackoffMs: 200 });
     const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }], { WABA_WEBHOOK_BATCH_SIZE: "20" });
     const fast = [...statuses(100, "fast"), ...Array.from({ length: 5 }, (_, i) => messageEvent(`wamid.in${i}`))];
-    const ids = await insertEvents(pool, sealer, fast, 7);
+    const ids = await insertEvents(pool, sealer, fast, { perRow: 7, sealed });
     expect(ids).toHaveLength(16);
 
     await r.waitFor((x) => fast.every((e) => x.events.has(keyOf(e))), 10_000, "105 events");
@@ -361,7 +364,7 @@ describe("the webhook dispatcher", () => {
 
     r.respond({ status: 503 });
     const retried = statuses(30, "retried");
-    await insertEvents(pool, sealer, retried, 7);
+    await insertEvents(pool, sealer, retried, { perRow: 7, sealed });
     await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE last_error = 'HTTP 503'")) === 5, "5 failed batch rows");
     r.respond({ status: 200 });
     await r.waitFor((x) => retried.every((e) => x.events.has(keyOf(e))), 10_000, "the retried events");
@@ -379,7 +382,7 @@ describe("the webhook dispatcher", () => {
     r.respond({ status: 500 });
     await writeApplicationSettings(pool, sealer, { backoffMs: 50, maxBackoffMs: 100 });
     const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }], { WABA_WEBHOOK_MAX_ATTEMPTS: "2" });
-    await insertEvents(pool, sealer, statuses(12), 5);
+    await insertEvents(pool, sealer, statuses(12), { perRow: 5, sealed: false });
 
     await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'")) === 3, "3 dead batch rows");
     const endpoint = operatorEndpointId(r.url);

@@ -74,7 +74,7 @@ export const withinEvents = (locked: string, order: string, limit: string) => /*
  * claim ran out (a dispatcher died mid-POST) are claimed again.
  */
 export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number, after: bigint): Promise<FreshEvent[]> {
-  const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; events: number | null; created_at: Date }>({
+  const { rows } = await db.query<{ id: string; kind: string; payload: Buffer; events: number | null; sealed: boolean; created_at: Date }>({
     name: "waba_webhook_claim_fresh",
     text: /* sql */ `
       UPDATE webhook_outbox o SET claimed_until = now() + $2 * interval '1 millisecond'
@@ -82,10 +82,10 @@ export async function claimFresh(db: pg.Pool, limit: number, leaseMs: number, af
         SELECT id, events FROM webhook_outbox WHERE NOT fanned_out AND id > $3 AND (claimed_until IS NULL OR claimed_until <= now())
         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
       ) locked`, "id", "$1")}))
-      RETURNING o.id, o.kind, o.payload, o.events, o.created_at`,
+      RETURNING o.id, o.kind, o.payload, o.events, o.sealed, o.created_at`,
     values: [limit, leaseMs, after],
   });
-  return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, events: r.events, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+  return rows.map((r) => ({ id: r.id, kind: r.kind, payload: r.payload, events: r.events, sealed: r.sealed, createdAt: r.created_at })).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
 }
 
 /** Fast path, every endpoint took the events: they are done (no delivery rows were ever made). */

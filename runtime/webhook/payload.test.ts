@@ -1,4 +1,4 @@
-import { decodeEvent, openRow, planPosts, sealedEvents, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
+import { decodeEvent, openRow, planPosts, rowValues, sealedEvents, webhookBody, type CloudIdentity, type WebhookEvent } from "./payload.js";
 
 const identity: CloudIdentity = { accountId: "2055", phoneNumberId: "1055", displayPhoneNumber: "15550001111" };
 const sent = decodeEvent("status", { status: { id: "wamid.A", recipient_id: "15550002222", status: "sent", timestamp: "1700000000" } });
@@ -83,7 +83,7 @@ describe("outbox rows", () => {
     expect(sealedEvents({ payload: one, events: null })).toEqual([one]);
     const batch = [json(statusObject("a")), Buffer.alloc(0), json(statusObject("b"))];
     expect(sealedEvents({ payload: frame(...batch), events: 3 })).toEqual(batch);
-    expect(openRow({ kind: "status", payload: frame(json(statusObject("a")), json(statusObject("b"))), events: 2 }, (b) => JSON.parse(b.toString())))
+    expect(openRow({ kind: "status", payload: frame(json(statusObject("a")), json(statusObject("b"))), events: 2, sealed: true }, (b) => JSON.parse(b.toString())))
       .toEqual([decodeEvent("status", statusObject("a")), decodeEvent("status", statusObject("b"))]);
   });
 
@@ -92,6 +92,15 @@ describe("outbox rows", () => {
     expect(() => sealedEvents({ payload: batch, events: 3 })).toThrow(/holds 2 events, not 3/);
     expect(() => sealedEvents({ payload: batch.subarray(0, batch.length - 1), events: 2 })).toThrow(/cut short/);
     expect(() => sealedEvents({ payload: Buffer.concat([batch, Buffer.from([0, 0])]), events: 2 })).toThrow(/cut short/);
-    expect(() => openRow({ kind: "status", payload: frame(json(statusObject("a")), json({ status: {} })), events: 2 }, (b) => JSON.parse(b.toString()))).toThrow(/recipient_id/);
+    expect(() => openRow({ kind: "status", payload: frame(json(statusObject("a")), json({ status: {} })), events: 2, sealed: true }, (b) => JSON.parse(b.toString()))).toThrow(/recipient_id/);
+  });
+
+  it("hold plain events as a JSON array of the count, never opened", () => {
+    const open = () => { throw new Error("a plain row is not opened"); };
+    const row = { kind: "status", payload: json([statusObject("a"), statusObject("b")]), events: 2, sealed: false };
+    expect(openRow(row, open)).toEqual([decodeEvent("status", statusObject("a")), decodeEvent("status", statusObject("b"))]);
+    expect(() => rowValues({ ...row, events: 3 }, open)).toThrow(/not hold an array of 3 events/);
+    expect(() => rowValues({ ...row, payload: json(statusObject("a")), events: null }, open)).toThrow(/not hold an array of 1 events/);
+    expect(() => rowValues({ ...row, payload: Buffer.from("[{") }, open)).toThrow(SyntaxError);
   });
 });

@@ -1,6 +1,6 @@
-// Webhook events and the bodies POSTed for them. An outbox row carries one sealed event in the
-// on-prem shape (see runtime-common's contract), or a batch of them (migration 7); a POST carries
-// several events of one kind:
+// Webhook events and the bodies POSTed for them. An outbox row carries events in the on-prem shape
+// (see runtime-common's contract): one sealed, a batch of sealed ones (migration 7) or a JSON array
+// of plain ones (migration 8); a POST carries several events of one kind:
 //   on-prem  {"statuses":[…]}  or  {"contacts":[…],"messages":[…]}
 //   Cloud    {"object":"whatsapp_business_account","entry":[{"id":<WABA id>,"changes":[{"field":
 //            "messages","value":{"messaging_product":"whatsapp","metadata":{…},<same arrays>}}]}]}
@@ -39,8 +39,13 @@ export function decodeEvent(kind: string, payload: unknown): WebhookEvent {
 export interface OutboxRow {
   readonly kind: string;
   readonly payload: Buffer;
-  /** null: the payload is one sealed event; n: a batch of n (migration 7). */
+  /** null: the payload is one event; n: a batch of n (migration 7). */
   readonly events: number | null;
+  /**
+   * true: sealed with the instance key, one event or a batch of them, each behind its length
+   * (4 bytes big-endian); false: a JSON array of the events (migration 8; status events).
+   */
+  readonly sealed: boolean;
 }
 
 /** How many events a row holds. */
@@ -50,21 +55,21 @@ export const eventCount = (row: Pick<OutboxRow, "events">): number => row.events
 export const eventsIn = (rows: readonly Pick<OutboxRow, "events">[]): number => rows.reduce((n, row) => n + eventCount(row), 0);
 
 /**
- * Dispatchers connect to PostgreSQL under this application name. Earlier ones, which cannot read
- * batch rows, connected as `batchBlindDispatcher`: producers write batch rows only while none of
+ * Dispatchers connect to PostgreSQL under this application name. Earlier ones cannot read plain
+ * rows (`waba-webhook` not even sealed batches): producers write plain rows only while none of
  * those is connected to the database (during a rollout from such a version).
  */
-export const dispatcherApplicationName = "waba-webhook-batches";
-export const batchBlindDispatcher = "waba-webhook";
+export const dispatcherApplicationName = "waba-webhook-plain";
+export const earlierDispatchers: readonly string[] = ["waba-webhook", "waba-webhook-batches"];
+
+/** SQL: the aggregate that makes the JSON texts `payload` (text), in `order`, a plain row's payload. */
+export const plainPayloadSql = (payload: string, order: string): string =>
+  `convert_to('[' || string_agg(${payload}, ',' ORDER BY ${order}) || ']', 'UTF8')`;
 
 /** Each sealed event of a batch row follows its length, 4 bytes big-endian (int4send in SQL). */
 const lengthBytes = 4;
 
-/** SQL: the aggregate that frames the sealed payloads `payload` (bytea), in `order`, into a batch row's payload. */
-export const batchPayloadSql = (payload: string, order: string): string =>
-  `string_agg(int4send(octet_length(${payload})) || ${payload}, ''::bytea ORDER BY ${order})`;
-
-/** The sealed events of a row; throws when a batch's lengths do not add up. */
+/** The sealed events of a sealed row; throws when a batch's lengths do not add up. */
 export function sealedEvents(row: Pick<OutboxRow, "payload" | "events">): Buffer[] {
   if (row.events === null) return [row.payload];
   const sealed: Buffer[] = [];
@@ -78,9 +83,17 @@ export function sealedEvents(row: Pick<OutboxRow, "payload" | "events">): Buffer
   return sealed;
 }
 
-/** The events of a row, each opened with `open`; throws when any does not open or decode. */
+/** The JSON values of a row's events, sealed ones opened with `open`; throws when the row does not hold them. */
+export function rowValues(row: Omit<OutboxRow, "kind">, open: (sealed: Buffer) => unknown): unknown[] {
+  if (row.sealed) return sealedEvents(row).map(open);
+  const values: unknown = JSON.parse(row.payload.toString("utf8"));
+  if (!Array.isArray(values) || values.length !== eventCount(row)) throw new Error(`the row does not hold an array of ${eventCount(row)} events`);
+  return values;
+}
+
+/** The events of a row; throws when any does not open or decode. */
 export function openRow(row: OutboxRow, open: (sealed: Buffer) => unknown): WebhookEvent[] {
-  return sealedEvents(row).map((sealed) => decodeEvent(row.kind, open(sealed)));
+  return rowValues(row, open).map((value) => decodeEvent(row.kind, value));
 }
 
 /** The Cloud format's identifiers of the business. */

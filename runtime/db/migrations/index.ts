@@ -6,6 +6,7 @@ import * as m004 from "./004_queue_flag.js";
 import * as m005 from "./005_queue_flag_trigger_when.js";
 import * as m006 from "./006_messages_statistics.js";
 import * as m007 from "./007_outbox_event_batches.js";
+import * as m008 from "./008_outbox_plain_events.js";
 
 export interface Migration {
   readonly version: number;
@@ -21,5 +22,6 @@ export const migrations: readonly Migration[] = [
   { version: 5, ...m005 },
   { version: 6, ...m006 },
   { version: 7, ...m007 },
+  { version: 8, ...m008 },
 ];
 export const latestVersion = migrations.length;

@@ -1,9 +1,10 @@
-// Test events as producers (CoreApp, simulator) insert them: sealed on-prem objects in
-// webhook_outbox, one a row or in batch rows, with the NOTIFY hint in the same transaction.
+// Test events as producers insert them: on-prem objects in webhook_outbox, one sealed a row (inbound
+// messages) or in batch rows, plain (statuses) or sealed (statuses from CoreApps before migration
+// 8), with the NOTIFY hint in the same transaction.
 import type pg from "pg";
 import type { Sealer } from "../../crypto/at-rest.js";
 import { outboxChannel } from "../outbox.js";
-import { batchPayloadSql, sealedEvents, type OutboxRow } from "../payload.js";
+import { plainPayloadSql, rowValues, type OutboxRow } from "../payload.js";
 
 export interface OutboxEvent {
   readonly kind: "status" | "message";
@@ -24,24 +25,35 @@ export function messageEvent(messageId: string, from = "15550003333", text = "he
   };
 }
 
+/** Batch rows: up to `perRow` consecutive events of one kind a row, plain or sealed. */
+export interface BatchRows {
+  readonly perRow: number;
+  readonly sealed?: boolean;
+}
+
+/** SQL: sealed payloads framed as a sealed batch row's payload, each behind its length (migration 7). */
+const sealedBatchSql = "string_agg(int4send(octet_length(payload)) || payload, ''::bytea ORDER BY ord)";
+
 /**
- * Inserts the events in one transaction (with NOTIFY waba_outbox) and returns the rows' ids: a row
- * each, or with `perRow` batch rows of up to that many consecutive events of one kind, as a CoreApp writes them.
+ * Inserts the events in one transaction (with NOTIFY waba_outbox) and returns the rows' ids: a
+ * sealed row each, or batch rows.
  */
-export async function insertEvents(db: pg.Pool, sealer: Sealer, events: readonly OutboxEvent[], perRow?: number): Promise<string[]> {
+export async function insertEvents(db: pg.Pool, sealer: Sealer, events: readonly OutboxEvent[], batches?: BatchRows): Promise<string[]> {
   const client = await db.connect();
   try {
     await client.query("BEGIN");
-    const values = [events.map((e) => e.kind), events.map((e) => sealer.sealJson(e.payload))];
-    const { rows } = await client.query<{ id: string }>(perRow === undefined
+    const sealed = batches?.sealed ?? true;
+    const payloads = events.map((e) => (sealed ? sealer.sealJson(e.payload) : JSON.stringify(e.payload)));
+    const { rows } = await client.query<{ id: string }>(batches === undefined
       ? "INSERT INTO webhook_outbox (kind, payload) SELECT * FROM unnest($1::text[], $2::bytea[]) RETURNING id"
-      : `INSERT INTO webhook_outbox (kind, payload, events)
-         SELECT min(kind), ${batchPayloadSql("payload", "ord")}, count(*)::int FROM (
+      : `INSERT INTO webhook_outbox (kind, payload, events, sealed)
+         SELECT min(kind), ${sealed ? sealedBatchSql : plainPayloadSql("payload", "ord")}, count(*)::int, $4 FROM (
            SELECT *, sum(CASE WHEN kind_changed OR (ord - 1) % $3 = 0 THEN 1 ELSE 0 END) OVER (ORDER BY ord) AS part FROM (
-             SELECT *, kind IS DISTINCT FROM lag(kind) OVER (ORDER BY ord) AS kind_changed FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS e(kind, payload, ord)
+             SELECT *, kind IS DISTINCT FROM lag(kind) OVER (ORDER BY ord) AS kind_changed
+             FROM unnest($1::text[], $2::${sealed ? "bytea" : "text"}[]) WITH ORDINALITY AS e(kind, payload, ord)
            ) k
          ) p GROUP BY part ORDER BY part RETURNING id`,
-    perRow === undefined ? values : [...values, perRow]);
+    batches === undefined ? [events.map((e) => e.kind), payloads] : [events.map((e) => e.kind), payloads, batches.perRow, sealed]);
     await client.query("SELECT pg_notify($1, '')", [outboxChannel]);
     await client.query("COMMIT");
     return rows.map((r) => r.id);
@@ -53,8 +65,8 @@ export async function insertEvents(db: pg.Pool, sealer: Sealer, events: readonly
   }
 }
 
-/** The events in the outbox, oldest first, each opened (batch rows taken apart); of one kind if given. */
+/** The events in the outbox, oldest first (batch rows taken apart, sealed ones opened); of one kind if given. */
 export async function outboxEvents(db: Pick<pg.Pool, "query">, sealer: Sealer, kind?: OutboxEvent["kind"]): Promise<unknown[]> {
-  const { rows } = await db.query<OutboxRow>("SELECT kind, payload, events FROM webhook_outbox WHERE $1::text IS NULL OR kind = $1 ORDER BY id", [kind ?? null]);
-  return rows.flatMap((row) => sealedEvents(row).map((sealed) => sealer.openJson(sealed)));
+  const { rows } = await db.query<OutboxRow>("SELECT kind, payload, events, sealed FROM webhook_outbox WHERE $1::text IS NULL OR kind = $1 ORDER BY id", [kind ?? null]);
+  return rows.flatMap((row) => rowValues(row, (sealed) => sealer.openJson(sealed)));
 }
