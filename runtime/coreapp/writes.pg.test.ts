@@ -9,7 +9,7 @@ import { until } from "../simulator/testing/until.js";
 import { outboxEvents } from "../webhook/testing/events.js";
 import { earlierDispatchers } from "../webhook/payload.js";
 import { claimShard, type Lease } from "./lease.js";
-import type { StatusChange } from "./payloads.js";
+import { statusPayload, type StatusChange } from "./payloads.js";
 import { writeStatuses } from "./writes.js";
 
 const db = databasePerTest();
@@ -85,6 +85,28 @@ describe("outbox rows", () => {
     // Plain: JSON the database itself can read, holding no more than the messages row does.
     const first = await pool.query<{ event: unknown }>("SELECT convert_from(payload, 'UTF8')::jsonb -> 0 AS event FROM webhook_outbox ORDER BY id LIMIT 1");
     expect(first.rows[0]?.event).toEqual({ status: { id: ids[0], recipient_id: "491700000000", status: "sent", timestamp: String(Math.floor(at(0).getTime() / 1000)) } });
+  });
+
+  test("hold the events statusPayload makes, plain or sealed, errors and implied sent included", async () => {
+    const changes = (prefix: string): StatusChange[] => [
+      { id: `${prefix}0`, recipient: "491700000000", status: "failed", at: new Date(at(1).getTime() + 999), errors: [{ code: 1026, title: "Receiver Incapable", details: "no" }] },
+      { id: `${prefix}1`, recipient: "491700000000", status: "delivered", at: at(2) },
+    ];
+    const expected = (prefix: string) => {
+      const [failed, delivered] = changes(prefix) as [StatusChange, StatusChange];
+      return [statusPayload(failed), statusPayload({ ...delivered, status: "sent" }), statusPayload(delivered)];
+    };
+    await insert(["wamid.p0", "wamid.p1", "wamid.s0", "wamid.s1"]);
+    await writeStatuses(pool, lease, sealer, changes("wamid.p"));
+    const earlier = new pg.Client({ connectionString: db().url, application_name: earlierDispatchers[0] });
+    await earlier.connect();
+    try {
+      await writeStatuses(pool, lease, sealer, changes("wamid.s"));
+    } finally {
+      await earlier.end();
+    }
+    expect(await rows()).toEqual([{ events: 3, sealed: false }, ...Array.from({ length: 3 }, () => ({ events: null, sealed: true }))]);
+    expect(await outboxEvents(pool, sealer)).toEqual([...expected("wamid.p"), ...expected("wamid.s")]);
   });
 
   test.each(earlierDispatchers)("hold one sealed status a row while a dispatcher connected as %s is", async (name) => {
