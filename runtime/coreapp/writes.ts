@@ -38,6 +38,7 @@ ${rows === "plain" ? `gate AS (
   SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
     AND application_name IN (${earlierDispatchers.map((name) => `'${name}'`).join(", ")})) AS blocked
 ),
+-- No payload parameters: the events are built from the columns (statusEventSql).
 input AS (
   SELECT t.*, to_timestamp(at_ms / 1000) AS at, NULL::bytea AS payload FROM unnest($5::text[], $6::text[], $7::float8[], $8::jsonb[], $9::boolean[])
     WITH ORDINALITY AS t(id, status, at_ms, errors, implied_sent, ord)

@@ -153,7 +153,7 @@ describe("settings, shards, media, contacts and health", () => {
 
   it("counts webhook events in the app stats, an outbox row holding a batch as all its events", async () => {
     const statuses = Array.from({ length: 12 }, (_, i) => statusEvent(`wamid.stats${i}`, "sent"));
-    const [pending, dead] = await insertEvents(h.pool, sealer, [...statuses, messageEvent("wamid.stats-in")], { perRow: 5, sealed: false }); // rows of 5, 5, 2 statuses and the message
+    const [pending, dead] = await insertEvents(h.pool, sealer, [...statuses, messageEvent("wamid.stats-in")], { perRow: 5 }); // rows of 5, 5, 2 statuses and the message
     try {
       await h.pool.query("UPDATE webhook_outbox SET fanned_out = true WHERE id = ANY($1::bigint[])", [[pending, dead]]);
       await h.pool.query("INSERT INTO webhook_deliveries (event_id, endpoint, state) VALUES ($1, 'application', 'pending'), ($2, 'application', 'dead')", [pending, dead]);

@@ -382,7 +382,7 @@ describe("the webhook dispatcher", () => {
     r.respond({ status: 500 });
     await writeApplicationSettings(pool, sealer, { backoffMs: 50, maxBackoffMs: 100 });
     const service = await dispatcher([{ url: r.url, format: "onprem", secret: "s" }], { WABA_WEBHOOK_MAX_ATTEMPTS: "2" });
-    await insertEvents(pool, sealer, statuses(12), { perRow: 5, sealed: false });
+    await insertEvents(pool, sealer, statuses(12), { perRow: 5 });
 
     await eventually(async () => (await count("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'")) === 3, "3 dead batch rows");
     const endpoint = operatorEndpointId(r.url);

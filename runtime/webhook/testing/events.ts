@@ -25,9 +25,10 @@ export function messageEvent(messageId: string, from = "15550003333", text = "he
   };
 }
 
-/** Batch rows: up to `perRow` consecutive events of one kind a row, plain or sealed. */
+/** Batch rows: up to `perRow` consecutive events of one kind a row, plain (as a CoreApp writes them) or sealed. */
 export interface BatchRows {
   readonly perRow: number;
+  /** Sealed batches, as CoreApps before migration 8 wrote them. Default false. */
   readonly sealed?: boolean;
 }
 
@@ -42,7 +43,7 @@ export async function insertEvents(db: pg.Pool, sealer: Sealer, events: readonly
   const client = await db.connect();
   try {
     await client.query("BEGIN");
-    const sealed = batches?.sealed ?? true;
+    const sealed = batches ? batches.sealed ?? false : true;
     const payloads = events.map((e) => (sealed ? sealer.sealJson(e.payload) : JSON.stringify(e.payload)));
     const { rows } = await client.query<{ id: string }>(batches === undefined
       ? "INSERT INTO webhook_outbox (kind, payload) SELECT * FROM unnest($1::text[], $2::bytea[]) RETURNING id"
