@@ -27,10 +27,9 @@ const ranks = ["queued", "failed", "sent", "delivered", "read"];
 type EventRows = "plain" | "sealed";
 
 /** SQL: the on-prem status event of a `fresh` row as JSON text, what statusPayload (payloads.ts) makes. */
+const statusFields = "'id', id, 'recipient_id', recipient, 'status', status, 'timestamp', floor(extract(epoch FROM at))::bigint::text";
 const statusEventSql = `json_build_object('status', CASE WHEN errors IS NULL
-    THEN json_build_object('id', id, 'recipient_id', recipient, 'status', status, 'timestamp', floor(extract(epoch FROM at))::bigint::text)
-    ELSE json_build_object('id', id, 'recipient_id', recipient, 'status', status, 'timestamp', floor(extract(epoch FROM at))::bigint::text, 'errors', errors)
-  END)::text`;
+    THEN json_build_object(${statusFields}) ELSE json_build_object(${statusFields}, 'errors', errors) END)::text`;
 
 const statusSql = (rows: EventRows): string => `
 WITH ${fenceCte},
